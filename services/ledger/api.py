@@ -1,0 +1,188 @@
+"""HTTP interface of the ledger (FastAPI). Writes are parsed here and executed in a worker thread, since
+the eventsourcing library is synchronous; reads are plain ``def`` endpoints for the same reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from services.ledger.appender import Outcome
+from services.ledger.chain import verify_chain
+from services.ledger.problems import TYPES, Problem
+from services.ledger.service import LedgerService
+from services.ledger.settings import Settings
+
+SINGLE_TYPES = ("application/cloudevents+json", "application/json")
+BATCH_TYPE = "application/cloudevents-batch+json"
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def problem_response(problem: Problem, request: Request) -> Response:
+    headers = {}
+    if problem.type.status == 503:
+        headers["Retry-After"] = str(problem.extensions.get("retry_after", 5))
+    return Response(orjson.dumps(problem.body(request.url.path)), status_code=problem.type.status,
+                     media_type="application/problem+json", headers=headers)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_body(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem("body-too-large", f"Content-Length {declared} exceeds the limit of {limit} bytes",
+                      limit=limit)
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > limit:
+            raise Problem("body-too-large", f"the body exceeds the limit of {limit} bytes", limit=limit)
+    try:
+        return orjson.loads(chunks)
+    except orjson.JSONDecodeError as exc:
+        raise Problem("malformed-json", f"the body is not valid JSON: {exc}") from None
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Problem("bad-request", f"If-Match must be a case version such as \"3\" (0: the case must not exist "
+                                     f"yet), got {value!r}", errors=[{"header": "If-Match", "rule": "format"}])
+    return int(text)
+
+
+def _single(outcome: Outcome) -> Response:
+    record = outcome.record
+    headers = {"ETag": f'"{record.case_version}"',
+               "Location": f"/v1/cases/{record.case_id}/events/{record.case_version}"}
+    return JSON(record.to_json(), status_code=201 if outcome.created else 200, headers=headers)
+
+
+def create_app(settings: Settings | None = None, service: LedgerService | None = None) -> FastAPI:
+    settings = settings or Settings()
+    ledger = service or LedgerService(settings)
+    app = FastAPI(title="esledger: 行政执法监督 audit ledger", version="1",
+                  description="Upstream systems post supervisory acts as CloudEvents; every act is validated, "
+                              "stored immutably in a per-case hash chain, and read back as a timeline or feed.")
+    app.state.ledger = ledger
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, problem: Problem) -> Response:
+        return problem_response(problem, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"parameter": ".".join(str(p) for p in e["loc"]), "rule": e["type"], "detail": e["msg"]}
+                  for e in exc.errors()]
+        return problem_response(Problem("bad-request", "invalid request parameters", errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        slug = "not-found" if exc.status_code == 404 else "bad-request"
+        problem = Problem(slug, str(exc.detail))
+        body = problem.body(request.url.path) | {"status": exc.status_code}
+        return Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/problem+json")
+
+    @app.post("/v1/events", status_code=201, summary="Record one supervisory act (CloudEvent, structured mode)")
+    async def post_event(request: Request,
+                         if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
+        if _media_type(request) not in SINGLE_TYPES:
+            raise Problem("unsupported-media-type", f"Content-Type {_media_type(request) or '(none)'!r}: send "
+                                                    f"one of {list(SINGLE_TYPES)}")
+        event = await _read_body(request, settings.max_body_bytes)
+        expected = _if_match(if_match)
+        [outcome] = await run_in_threadpool(ledger.post, [event], batch=False, expected_version=expected)
+        return _single(outcome)
+
+    @app.post("/v1/events:batch", summary="Record a batch of acts, all or nothing")
+    async def post_batch(request: Request,
+                         if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
+        if _media_type(request) != BATCH_TYPE:
+            raise Problem("unsupported-media-type", f"Content-Type {_media_type(request) or '(none)'!r}: a batch "
+                                                    f"is sent as {BATCH_TYPE!r}")
+        if if_match is not None:
+            raise Problem("bad-request", "If-Match applies to a single event; post the event alone to use it")
+        events = await _read_body(request, settings.max_body_bytes)
+        if not isinstance(events, list) or not events or len(events) > settings.max_batch_events:
+            raise Problem("validation-failed", "a batch is a JSON array of 1 to "
+                                               f"{settings.max_batch_events} CloudEvents",
+                          errors=[{"pointer": "#", "rule": "batch",
+                                   "detail": f"expected an array of 1..{settings.max_batch_events} events"}])
+        outcomes = await run_in_threadpool(ledger.post, events, batch=True)
+        status = 201 if any(o.created for o in outcomes) else 200
+        return JSON([{"outcome": "created" if o.created else "duplicate", "record": o.record.to_json()}
+                     for o in outcomes], status_code=status)
+
+    @app.get("/v1/cases/{case_id}/events", summary="A case's timeline in version order, with its chain check")
+    def get_timeline(case_id: str,
+                     recorded_before: Annotated[datetime | None, Query(
+                         description="only records stored strictly before this instant (timezone required): "
+                                     "the timeline as the ledger knew it then")] = None) -> Response:
+        if recorded_before is not None and recorded_before.tzinfo is None:
+            raise Problem("bad-request", "recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
+                          errors=[{"parameter": "recorded_before", "rule": "timezone"}])
+        records = ledger.timeline(case_id, recorded_before)
+        full = [r.to_json() for r in records]
+        return JSON({"case_id": case_id, "case_kind": records[0].case_kind if records else None,
+                     "version": len(full), "chain": verify_chain(full).to_json(), "records": full},
+                    headers={"ETag": f'"{len(full)}"'})
+
+    @app.get("/v1/cases/{case_id}/events/{version}", summary="One record of a case")
+    def get_record(case_id: str, version: int) -> Response:
+        for record in ledger.timeline(case_id):
+            if record.case_version == version:
+                return JSON(record.to_json())
+        raise Problem("not-found", f"case {case_id!r} has no version {version}", case_id=case_id)
+
+    @app.get("/v1/events", summary="The global feed in commit order, for followers and export")
+    def get_feed(after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+        records, head = ledger.feed(after, limit)
+        next_after = records[-1].position if records else after
+        return JSON({"records": [r.to_json() for r in records], "next_after": next_after, "head": head})
+
+    @app.get("/v1/schemas", summary="The event catalog: types, case kinds, schema ids")
+    def get_catalog() -> Response:
+        return JSON({"type_prefix": ledger.catalog.type_prefix, "acts": {
+            a.name: {"type": a.type, "title": a.title, "articles": list(a.articles),
+                     "case_kinds": sorted(a.case_kinds), "opens_case_kind": a.opens,
+                     "current_version": a.current_version,
+                     "schemas": {str(v): f"/v1/schemas/{i}" for v, i in a.schema_ids.items()}}
+            for a in ledger.catalog.acts.values()}})
+
+    @app.get("/v1/schemas/{schema_id}", summary="One published JSON Schema, by its $id")
+    def get_schema(schema_id: str) -> Response:
+        try:
+            return JSON(ledger.catalog.registry.contents(schema_id), media_type="application/schema+json")
+        except LookupError:
+            raise Problem("not-found", f"no schema {schema_id!r}") from None
+
+    @app.get("/problems/{slug}", summary="What a problem type means and what to do next")
+    def get_problem_type(slug: str) -> Response:
+        if slug not in TYPES:
+            raise Problem("not-found", f"no problem type {slug!r}")
+        t = TYPES[slug]
+        return JSON({"type": f"/problems/{slug}", "title": t.title, "status": t.status, "advice": t.advice})
+
+    @app.get("/healthz", summary="Liveness and the ledger head position")
+    def health() -> Response:
+        return JSON({"status": "ok", "head": ledger.head()})
+
+    return app

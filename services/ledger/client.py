@@ -1,0 +1,81 @@
+"""Posting CloudEvents from files to a running ledger: the engine behind ``esledger post`` and ``demo``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import orjson
+
+
+@dataclass
+class Summary:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+def read_events(stream: IO[bytes], name: str) -> list[Any]:
+    """A JSON array, a single JSON object, or JSONL (one event per line, blank lines ignored)."""
+    text = stream.read()
+    stripped = text.strip()
+    if stripped.startswith(b"["):
+        return list(orjson.loads(stripped))
+    try:
+        return [orjson.loads(stripped)]
+    except orjson.JSONDecodeError:
+        pass
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                events.append(orjson.loads(line))
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"{name}:{number}: not JSON ({exc})") from None
+    return events
+
+
+def example_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.jsonl"))
+
+
+def post_events(url: str, events: Iterable[tuple[str, Any]], on_each: Callable[[], None] = lambda: None,
+                timeout: float = 30.0) -> Summary:
+    """Post each event on its own (so one bad event does not hold back the others) and tally the answers.
+
+    ``events`` yields (label, event) pairs; the label says where a rejected event came from.
+    """
+    summary = Summary()
+    with httpx.Client(base_url=url, timeout=timeout) as client:
+        for label, event in events:
+            response = client.post("/v1/events", content=orjson.dumps(event),
+                                   headers={"Content-Type": "application/cloudevents+json"})
+            if response.status_code == 201:
+                summary.accepted += 1
+            elif response.status_code == 200:
+                summary.duplicate += 1
+            else:
+                summary.rejected.append((label, response.status_code, _problem(response)))
+            on_each()
+    return summary
+
+
+def labelled(path_events: Iterable[tuple[str, list[Any]]]) -> Iterator[tuple[str, Any]]:
+    for name, events in path_events:
+        for index, event in enumerate(events, start=1):
+            yield f"{name}#{index}", event
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"detail": response.text[:500]}
+    return body if isinstance(body, dict) else {"detail": body}

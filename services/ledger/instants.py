@@ -1,0 +1,24 @@
+"""One textual form for instants the ledger itself writes (recorded times), so hashes are reproducible."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def format_instant(t: datetime) -> str:
+    """UTC, always six fractional digits, 'Z': e.g. 2026-11-27T23:50:01.000123Z."""
+    if t.tzinfo is None:
+        raise ValueError("instant must be timezone-aware")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 instant with an explicit offset ('Z' or ±hh:mm); naive times are refused."""
+    t = datetime.fromisoformat(text.replace("z", "Z"))
+    if t.tzinfo is None:
+        raise ValueError(f"{text!r} has no timezone offset")
+    return t
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

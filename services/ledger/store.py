@@ -1,0 +1,151 @@
+"""Storage: the eventsourcing application over SQLite (embedded default) or PostgreSQL.
+
+The recorders are the library's own, extended by one query: a case's stored events *with* their
+notification ids, because a record's global position is the notification id the database assigned at
+commit. PostgreSQL keeps the library's table lock on insert (``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off), so
+commit order equals notification order and followers never miss an event.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Identifier
+
+from services.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
+from services.ledger.records import Record
+
+ENTRY_TOPICS = (get_topic(Case.Opened), get_topic(Case.Entry))
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def select_stream(self, originator_id: UUID) -> list[Notification]:
+        """One aggregate's stored events in version order, each with its notification id."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id=? "
+                "ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [
+                Notification(id=row["rowid"], originator_id=UUID(row["originator_id"]),
+                             originator_version=row["originator_version"], topic=row["topic"], state=row["state"])
+                for row in c.fetchall()
+            ]
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    def select_stream(self, originator_id: UUID) -> list[Notification]:
+        """One aggregate's stored events in version order, each with its notification id."""
+        statement = SQL("SELECT * FROM {}.{} WHERE originator_id = %s ORDER BY originator_version").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (originator_id,), prepare=True)
+            return [
+                Notification(id=row["notification_id"], originator_id=row["originator_id"],
+                             originator_version=row["originator_version"], topic=row["topic"],
+                             state=bytes(row["state"]))
+                for row in curs.fetchall()
+            ]
+
+
+def persistence_env(database_url: str) -> dict[str, str]:
+    """Translate ``sqlite:///path`` or ``postgresql://user[:pw]@host[:port]/db[?schema=s]`` into the
+    eventsourcing library's environment."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if not path:
+            raise ValueError(f"no file in {database_url!r}: use sqlite:///relative/path or sqlite:////abs/path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerSQLiteRecorder),
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parts.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
+        }
+    raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:///PATH or postgresql://...")
+
+
+class LedgerStore(Application):
+    """The event store and its queries. Holds no business rules: those are in ``appender.py``."""
+
+    name = "Ledger"
+
+    def __init__(self, database_url: str, env: dict[str, Any] | None = None) -> None:
+        super().__init__({"AGGREGATE_CACHE_MAXSIZE": "5000", **persistence_env(database_url), **(env or {})})
+
+    def case(self, case_id: str) -> Case | None:
+        try:
+            return self.repository.get(case_uuid(case_id))
+        except AggregateNotFoundError:
+            return None
+
+    def key(self, source: str, event_id: str) -> IdempotencyKey | None:
+        try:
+            return self.repository.get(key_uuid(source, event_id))
+        except AggregateNotFoundError:
+            return None
+
+    def timeline(self, case_id: str) -> list[Record]:
+        return [self._to_record(n) for n in self.recorder.select_stream(case_uuid(case_id))]  # type: ignore[attr-defined]
+
+    def feed(self, after: int, limit: int) -> list[Record]:
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, topics=ENTRY_TOPICS, inclusive_of_start=False)
+        return [self._to_record(n) for n in notifications]
+
+    def head(self) -> int:
+        """The highest position stored (0 for an empty ledger). The appender saves each transaction's
+        idempotency keys before its case entries, so the highest notification is always a case entry."""
+        return self.recorder.max_notification_id() or 0
+
+    def _to_record(self, n: Notification) -> Record:
+        entry = self.mapper.to_domain_event(n)
+        assert isinstance(entry, Case.Entry)
+        return entry_record(entry, n.id)
+
+
+def entry_record(e: Case.Entry, position: int) -> Record:
+    """A stored case entry as the record reads return, with the position the database gave it."""
+    return Record(case_id=e.case_id, case_kind=e.case_kind, case_version=e.originator_version,
+                  position=position, recorded_at=e.timestamp, recorded_by=e.recorded_by,
+                  prev_hash=e.prev_hash, hash=e.hash, event=e.cloudevent)
+
+
+def probe(database_url: str, timeout_seconds: int = 2) -> None:
+    """Fail fast (psycopg.OperationalError) when a PostgreSQL server does not answer, instead of waiting out
+    the library's connection retries; SQLite needs no probe."""
+    env = persistence_env(database_url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return
+    import psycopg
+
+    psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+                    user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"],
+                    connect_timeout=timeout_seconds).close()

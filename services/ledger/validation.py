@@ -1,0 +1,135 @@
+"""Checks a posted CloudEvent against the published schemas and the ledger's own admission rules.
+
+Every failure names the field (a JSON Pointer, as RFC 9457's examples write it: ``#/data/unit``) and the
+rule it broke (the JSON Schema keyword, or one of the ledger rules below). Nothing here touches storage.
+
+Ledger rules beyond JSON Schema:
+- ``not-in-future``: ``time`` at most ``max_future`` ahead of the ledger's clock;
+- ``i-json``: no floating-point numbers and integers within ±(2**53 - 1), so hashes are exact (RFC 7493);
+- ``dataschema``: when given, names a published version of the event type's data schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from jsonschema import ValidationError
+
+from services.ledger.catalog import ENVELOPE_ID, Act, Catalog
+from services.ledger.instants import parse_instant
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+@dataclass(frozen=True)
+class Violation:
+    pointer: str
+    rule: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "rule": self.rule, "detail": self.detail}
+
+    def under(self, prefix: str) -> Violation:
+        """The same violation inside a batch, e.g. ``#/3/data/unit``."""
+        return Violation("#" + prefix + self.pointer[1:], self.rule, self.detail)
+
+
+class UnknownEventType(Exception):
+    def __init__(self, event_type: str, pointer: str = "#/type") -> None:
+        super().__init__(event_type)
+        self.event_type = event_type
+        self.pointer = pointer
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(path: Any, *extra: Any) -> str:
+    return "#" + "".join("/" + _escape(p) for p in (*path, *extra))
+
+
+def _schema_violations(error: ValidationError, base: tuple[Any, ...]) -> Iterator[Violation]:
+    path = (*base, *error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        for name in error.validator_value:
+            if name not in error.instance:
+                yield Violation(_pointer(path, name), "required", f"'{name}' is required")
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        patterns = error.schema.get("patternProperties", {})
+        for name in error.instance:
+            if name not in allowed and not any(re.search(p, name) for p in patterns):
+                yield Violation(_pointer(path, name), "additionalProperties",
+                                f"'{name}' is not a field of this schema")
+    else:
+        yield Violation(_pointer(path), str(error.validator), error.message)
+
+
+def _number_violations(value: Any, path: tuple[Any, ...] = ()) -> Iterator[Violation]:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float):
+        yield Violation(_pointer(path), "i-json", "floating-point numbers are not admitted; use an integer "
+                                                  "(money in fen) or a string")
+    elif isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+        yield Violation(_pointer(path), "i-json", f"integer outside ±{MAX_SAFE_INTEGER} (RFC 7493)")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _number_violations(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _number_violations(v, (*path, i))
+
+
+def _unique(violations: Iterator[Violation]) -> list[Violation]:
+    """jsonschema reports a 'required' failure once per missing field, each naming the whole list."""
+    return list(dict.fromkeys(violations))
+
+
+@dataclass(frozen=True)
+class EventValidator:
+    catalog: Catalog
+    max_future: timedelta = timedelta(minutes=5)
+
+    def check(self, event: Any, now: datetime) -> tuple[Act | None, list[Violation]]:
+        """The act the event records (None if it could not be told) and every violation found.
+
+        Raises ``UnknownEventType`` for a well-formed event whose type the catalog does not list.
+        """
+        envelope = self.catalog.validator(ENVELOPE_ID)
+        violations = _unique(v for e in envelope.iter_errors(event) for v in _schema_violations(e, ()))
+        if not isinstance(event, dict):
+            return None, violations
+        violations += list(_number_violations(event))
+        event_type = event.get("type")
+        act = self.catalog.by_type.get(event_type) if isinstance(event_type, str) else None
+        if act is None:
+            if isinstance(event_type, str) and not any(v.pointer == "#/type" for v in violations):
+                raise UnknownEventType(event_type)
+            return None, violations
+        schema_id = event.get("dataschema", act.current_schema_id)
+        if schema_id not in act.schema_ids.values():
+            violations.append(Violation("#/dataschema", "dataschema",
+                                        f"{schema_id!r} is not a published schema of {act.name}; "
+                                        f"published: {sorted(act.schema_ids.values())}"))
+        elif isinstance(event.get("data"), dict):
+            data = self.catalog.validator(schema_id)
+            violations += _unique(v for e in data.iter_errors(event["data"]) for v in _schema_violations(e, ("data",)))
+        time = event.get("time")
+        if isinstance(time, str) and not any(v.pointer == "#/time" for v in violations):
+            try:
+                ahead = parse_instant(time) - now
+            except ValueError as exc:
+                violations.append(Violation("#/time", "format", str(exc)))
+            else:
+                if ahead > self.max_future:
+                    violations.append(Violation("#/time", "not-in-future",
+                                                f"time is {ahead} ahead of the ledger's clock; at most "
+                                                f"{self.max_future} is admitted"))
+        return act, violations
