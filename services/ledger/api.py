@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import orjson
 from fastapi import FastAPI, Header, Query, Request
@@ -71,7 +72,7 @@ def _if_match(value: str | None) -> int | None:
 def _single(outcome: Outcome) -> Response:
     record = outcome.record
     headers = {"ETag": f'"{record.case_version}"',
-               "Location": f"/v1/cases/{record.case_id}/events/{record.case_version}"}
+               "Location": f"/v1/cases/{quote(record.case_id, safe='')}/events/{record.case_version}"}
     return JSON(record.to_json(), status_code=201 if outcome.created else 200, headers=headers)
 
 
