@@ -26,23 +26,27 @@ def reachable() -> str | None:
     return None
 
 
-def start_local_cluster() -> None:
-    host = urlsplit(URL).hostname
+def start_local_cluster() -> bool:
+    """Start this machine's cluster when the URL points at it; True when a start was attempted."""
+    parts = urlsplit(URL)
     versions = sorted(p.name for p in Path("/etc/postgresql").glob("*")) if Path("/etc/postgresql").is_dir() else []
-    if host not in ("127.0.0.1", "localhost") or not versions or not shutil.which("pg_ctlcluster"):
-        return
+    if parts.hostname not in ("127.0.0.1", "localhost") or (parts.port or 5432) != 5432:
+        return False
+    if not versions or not shutil.which("pg_ctlcluster"):
+        return False
     print(f"PostgreSQL not answering at {URL}; starting cluster {versions[-1]}/main", file=sys.stderr)
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False)
+    return True
 
 
 def main() -> int:
     if (error := reachable()) is None:
         return 0
-    start_local_cluster()
-    for _ in range(20):
-        if (error := reachable()) is None:
-            return 0
-        time.sleep(0.5)
+    if start_local_cluster():
+        for _ in range(20):
+            if (error := reachable()) is None:
+                return 0
+            time.sleep(0.5)
     print(f"error: PostgreSQL is required by the test suite and is unreachable at {URL}:\n  {error}\n"
           "Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point "
           "ESLEDGER_TEST_POSTGRES_URL at a server where the user may create databases.", file=sys.stderr)

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from services.ledger.appender import Outcome
+from services.ledger.catalog import ENVELOPE_ID
 from services.ledger.chain import verify_chain
 from services.ledger.problems import TYPES, Problem
 from services.ledger.service import LedgerService
@@ -83,6 +84,10 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
                   description="Upstream systems post supervisory acts as CloudEvents; every act is validated, "
                               "stored immutably in a per-case hash chain, and read back as a timeline or feed.")
     app.state.ledger = ledger
+    envelope = ledger.catalog.registry.contents(ENVELOPE_ID)
+    single_body = {"requestBody": {"required": True, "content": {t: {"schema": envelope} for t in SINGLE_TYPES}}}
+    batch_body = {"requestBody": {"required": True, "content": {
+        BATCH_TYPE: {"schema": {"type": "array", "minItems": 1, "items": envelope}}}}}
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> Response:
@@ -101,7 +106,8 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         body = problem.body(request.url.path) | {"status": exc.status_code}
         return Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/problem+json")
 
-    @app.post("/v1/events", status_code=201, summary="Record one supervisory act (CloudEvent, structured mode)")
+    @app.post("/v1/events", status_code=201, summary="Record one supervisory act (CloudEvent, structured mode)",
+              openapi_extra=single_body)
     async def post_event(request: Request,
                          if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
         if _media_type(request) not in SINGLE_TYPES:
@@ -112,7 +118,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         [outcome] = await run_in_threadpool(ledger.post, [event], batch=False, expected_version=expected)
         return _single(outcome)
 
-    @app.post("/v1/events:batch", summary="Record a batch of acts, all or nothing")
+    @app.post("/v1/events:batch", summary="Record a batch of acts, all or nothing", openapi_extra=batch_body)
     async def post_batch(request: Request,
                          if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
         if _media_type(request) != BATCH_TYPE:

@@ -68,3 +68,10 @@ def test_catalog_and_schemas_are_served(client: TestClient) -> None:
     assert act["opens_case_kind"] == "grievance"
     schema = client.get(act["schemas"]["1"])
     assert schema.status_code == 200 and schema.json()["$id"] == "urn:zfjd:schema:grievance.received:1"
+
+
+def test_openapi_describes_the_cloudevents_bodies(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    post = spec["paths"]["/v1/events"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/cloudevents+json", "application/json"}
+    assert "application/cloudevents-batch+json" in spec["paths"]["/v1/events:batch"]["post"]["requestBody"]["content"]
