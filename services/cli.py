@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from services.domain import cli_deadline
 from services.ledger.catalog import DEFAULT_SCHEMAS_DIR
 from services.ledger.client import Summary, example_files, labelled, post_events, read_events
 
@@ -16,6 +17,8 @@ app = typer.Typer(help="esledger: event-sourced audit ledger for 行政执法监
                   no_args_is_help=True, add_completion=False)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+cli_deadline.register(app)
+
 UrlOption = Annotated[str, typer.Option("--url", envvar="ESLEDGER_URL", help="Base URL of a running ledger.")]
 
 

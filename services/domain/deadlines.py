@@ -1,0 +1,282 @@
+"""Evaluating every deadline rule against a case, as the ledger knew it at `as_of`.
+
+Pure: records, rule sets, a calendar and `as_of` in; Deadline views out. No clock but `as_of`.
+
+Readings the regulation leaves open, made here once:
+- A fulfilment is the earliest matching record that occurred on or after the day the period counts from
+  (the anchor's day, else the trigger's) and that no earlier trigger of the rule has claimed; recording
+  order plays no part, so a fulfilment recorded before its trigger still counts.
+- A later trigger of a rule marked superseded_by_later_trigger (a re-issued notice) replaces an earlier
+  one that was still running and unfulfilled when it occurred; the earlier becomes not applicable. A
+  cancelling act (e.g. the grievance was transferred) works the same way. Neither undoes a breach that had
+  already happened, nor a fulfilment that came first.
+- A provisional deadline is never breached: past due it is `provisional` (and a fulfilment after its
+  provisional due is `provisional`, not `met_late`); before its due it is `pending` with provisional set.
+- Backdated: the fulfilment occurred before the due instant but the ledger learned of it (its record or
+  the amendment that dated it) only after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from services.domain.calendar import Calendar, beijing_date
+from services.domain.periods import Period, count_period, latest, period_after, period_ending_on
+from services.domain.pointers import MISSING, resolve
+from services.domain.records import Record, cases_as_of
+from services.domain.rules import (
+    Count,
+    FieldRef,
+    Finding,
+    LastDayFrom,
+    LatestOf,
+    Overdue,
+    PeriodSpec,
+    Rule,
+    RuleSet,
+    field_refs,
+    ruleset_in_force,
+)
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    MET_LATE = "met_late"
+    BREACHED = "breached"
+    PROVISIONAL = "provisional"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One rule applied to one trigger: when it is due, and what became of it as of `as_of`.
+
+    The *_version fields are case versions: the trigger, the fulfilment, and the record that made the
+    deadline not applicable (`reason` says how). Days left (pending only) count the days after as_of's
+    Beijing date up to the last day, so both are 0 on the last day itself. `candidate_finding` is the
+    rule's finding when the deadline was breached or met late; the period carries its calendar sources.
+    """
+
+    rule_id: str
+    article: int
+    paragraph: int
+    title: str
+    case_id: str
+    trigger_version: int
+    responsible: str
+    status: Status
+    period: Period | None
+    provisional: bool = False
+    fulfilment_version: int | None = None
+    fulfilled_at: datetime | None = None
+    backdated: bool = False
+    calendar_days_left: int | None = None
+    working_days_left: int | None = None
+    reason: str | None = None
+    reason_version: int | None = None
+    candidate_finding: Finding | None = None
+
+    @property
+    def due(self) -> datetime | None:
+        return self.period.due if self.period else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.period.last_day if self.period else None
+
+
+def evaluate(
+    records: Iterable[Mapping[str, Any]],
+    rulesets: RuleSet | Sequence[RuleSet],
+    calendar: Calendar,
+    as_of: datetime,
+) -> list[Deadline]:
+    """Every deadline of every case in the stored records, as known at `as_of` (an aware instant)."""
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
+    sets = (rulesets,) if isinstance(rulesets, RuleSet) else tuple(rulesets)
+    deadlines: list[Deadline] = []
+    for records_of_case in cases_as_of(records, as_of).values():
+        case = sorted(records_of_case, key=lambda r: (r.occurred, r.version))
+        for ruleset in sets:
+            done: dict[str, list[Deadline]] = {}
+            for rule in ruleset.rules:
+                done[rule.id] = _rule_deadlines(
+                    rule, _triggers(rule, ruleset, sets, case, done, as_of), case, calendar, as_of
+                )
+                deadlines += done[rule.id]
+    return deadlines
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    """A trigger record, the record its period counts from (None: the anchor is missing) and that start."""
+
+    record: Record
+    origin: Record | None
+    start: datetime | date
+    provisional: bool
+
+
+def _triggers(
+    rule: Rule,
+    ruleset: RuleSet,
+    sets: Sequence[RuleSet],
+    case: list[Record],
+    done: Mapping[str, list[Deadline]],
+    as_of: datetime,
+) -> list[_Trigger]:
+    """The rule's triggers in the case (in occurred order) that this rule set governs."""
+    if isinstance(rule.trigger, Overdue):
+        by_version = {r.version: r for r in case}
+        return [
+            _Trigger(by_version[d.trigger_version], by_version[d.trigger_version], d.period.last_day, d.provisional)
+            for d in done[rule.trigger.rule_id]
+            if d.period and as_of >= d.period.due and d.status in (Status.BREACHED, Status.MET_LATE, Status.PROVISIONAL)
+        ]
+    found = []
+    for r in case:
+        if (
+            rule.trigger.matches(r.act, r.event, r.event)
+            and r.day >= rule.effective_from
+            and ruleset_in_force(sets, r.day) is ruleset
+        ):
+            origin = next((a for a in case if a.act == rule.anchor), None) if rule.anchor else r
+            found.append(_Trigger(r, origin, origin.occurred if origin else r.occurred, False))
+    return found
+
+
+def _rule_deadlines(
+    rule: Rule, triggers: list[_Trigger], case: list[Record], calendar: Calendar, as_of: datetime
+) -> list[Deadline]:
+    """One deadline per trigger; each fulfilment answers one trigger only."""
+    claimed: set[int] = set()
+    out = []
+    for i, t in enumerate(triggers):
+        later = triggers[i + 1].record if rule.superseded_by_later_trigger and i + 1 < len(triggers) else None
+        deadline, fulfilment = _deadline(rule, t, later, case, claimed, calendar, as_of)
+        if fulfilment:
+            claimed.add(fulfilment.version)
+        out.append(deadline)
+    return out
+
+
+def _deadline(
+    rule: Rule,
+    t: _Trigger,
+    later: Record | None,
+    case: list[Record],
+    claimed: set[int],
+    calendar: Calendar,
+    as_of: datetime,
+) -> tuple[Deadline, Record | None]:
+    """The deadline for one trigger, and the fulfilment it claims (if it claims one)."""
+    base = Deadline(
+        rule_id=rule.id,
+        article=rule.article,
+        paragraph=rule.paragraph,
+        title=rule.title,
+        case_id=t.record.case_id,
+        trigger_version=t.record.version,
+        responsible=rule.responsible,
+        status=Status.NOT_APPLICABLE,
+        period=None,
+    )
+    if t.origin is None:
+        return replace(base, reason=f"no {rule.anchor} record to count from"), None
+    period = _period(rule.period, t.start, t.record, _related(rule, t.record, case), calendar)
+    if period is None:
+        absent = ", ".join(sorted({f.pointer for f in field_refs(rule.period)}))
+        return replace(base, reason=f"no period: {absent} not set"), None
+    base = replace(base, period=period, provisional=period.provisional or t.provisional)
+    fulfilment = next(
+        (
+            r
+            for r in case
+            if r.version not in claimed
+            and r.day >= t.origin.day
+            and any(p.matches(r.act, r.event, t.record.event) for p in rule.fulfilled_by)
+        ),
+        None,
+    )
+    if later and later.occurred < period.due and (fulfilment is None or fulfilment.occurred >= later.occurred):
+        return replace(
+            base, reason=f"superseded by {later.act} (version {later.version})", reason_version=later.version
+        ), None
+    for r in case:
+        if r.occurred >= period.due or (fulfilment and r.occurred >= fulfilment.occurred):
+            break
+        cancellation = next(
+            (c for c in rule.not_applicable_when if c.pattern.matches(r.act, r.event, t.record.event)), None
+        )
+        if cancellation:
+            return replace(base, reason=cancellation.reason, reason_version=r.version), None
+    return _judged(rule, base, period, fulfilment, calendar, as_of), fulfilment
+
+
+def _judged(
+    rule: Rule, base: Deadline, period: Period, fulfilment: Record | None, calendar: Calendar, as_of: datetime
+) -> Deadline:
+    """Status of a deadline that applies: met, late, breached, pending, or provisional where data is lacking."""
+    due = period.due
+    if fulfilment:
+        in_time = fulfilment.occurred < due
+        status = Status.MET if in_time else Status.PROVISIONAL if base.provisional else Status.MET_LATE
+        return replace(
+            base,
+            status=status,
+            fulfilment_version=fulfilment.version,
+            fulfilled_at=fulfilment.occurred,
+            backdated=in_time and fulfilment.known > due,
+            candidate_finding=rule.on_breach if status is Status.MET_LATE else None,
+        )
+    if as_of < due:
+        today = beijing_date(as_of)
+        days_left = (period.last_day - today).days
+        working_left = sum(calendar.is_working_day(today + timedelta(days=n)) for n in range(1, days_left + 1))
+        return replace(base, status=Status.PENDING, calendar_days_left=days_left, working_days_left=working_left)
+    if base.provisional:
+        return replace(base, status=Status.PROVISIONAL)
+    return replace(base, status=Status.BREACHED, candidate_finding=rule.on_breach)
+
+
+def _related(rule: Rule, trigger: Record, by_occurrence: list[Record]) -> Record | None:
+    if rule.related is None:
+        return None
+    matching = [r for r in by_occurrence if rule.related.matches(r.act, r.event, trigger.event)]
+    return matching[-1] if matching else None
+
+
+def _period(
+    spec: PeriodSpec, start: datetime | date, trigger: Record, related: Record | None, calendar: Calendar
+) -> Period | None:
+    """The period a spec gives for this trigger, or None where a field it needs is absent."""
+    match spec:
+        case LatestOf(options):
+            found = [p for o in options if (p := _period(o, start, trigger, related, calendar)) is not None]
+            return latest(found) if found else None
+        case LastDayFrom(ref):
+            source, value = _read(ref, trigger, related)
+            if source is None or not isinstance(value, str):
+                return None
+            set_by = f"{ref.pointer} of {source.act} (version {source.version})"
+            return period_ending_on(start, date.fromisoformat(value), calendar, set_by)
+        case Count(days, counting, after):
+            n = days if isinstance(days, int) else _read(days, trigger, related)[1]
+            if type(n) is not int or n < 1:
+                return None
+            if after is None:
+                return count_period(start, n, calendar, counting)
+            first = _period(after, start, trigger, related, calendar)
+            return period_after(first, n, calendar, counting) if first else None
+
+
+def _read(ref: FieldRef, trigger: Record, related: Record | None) -> tuple[Record | None, Any]:
+    source = related if ref.of == "related" else trigger
+    value = resolve(source.event, ref.pointer) if source else MISSING
+    return (source, value) if value is not MISSING else (None, MISSING)

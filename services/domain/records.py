@@ -1,0 +1,98 @@
+"""A case's records as the ledger knew them at an instant: later knowledge and clerical fixes applied.
+
+Input is the ledger's stored record shape ({"case_id", "case_version", "recorded_at", "event", ...}).
+Only records recorded at or before `as_of` are seen. case.record_amended applies its JSON-pointer
+amendments to the target version; case.record_retracted removes the target (a retraction that is itself
+retracted has no effect). Neither kind of correction is an act, so neither appears in the result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from services.domain.calendar import beijing_date
+from services.domain.pointers import with_value
+
+ACT_PREFIX = "cn.gov.jingzhou.zfjd."
+AMENDED = "case.record_amended"
+RETRACTED = "case.record_retracted"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One act as evaluated: `known` is when the ledger learned its current content (itself or its last amendment)."""
+
+    case_id: str
+    version: int
+    act: str
+    occurred: datetime
+    recorded: datetime
+    known: datetime
+    event: Mapping[str, Any]
+
+    @property
+    def day(self) -> date:
+        """The Beijing date the act occurred on."""
+        return beijing_date(self.occurred)
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 instant; one without an offset is refused, since its Beijing date would be a guess."""
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError(f"{text!r} has no timezone offset")
+    return instant
+
+
+def act_of(event: Mapping[str, Any]) -> str:
+    """The act name: the CloudEvent type without the project's prefix."""
+    return str(event["type"]).removeprefix(ACT_PREFIX)
+
+
+def cases_as_of(stored: Iterable[Mapping[str, Any]], as_of: datetime) -> dict[str, list[Record]]:
+    """Each case's act records known at `as_of`, amended and retracted as known then, in version order."""
+    by_case: dict[str, list[Record]] = defaultdict(list)
+    for s in stored:
+        recorded = parse_instant(s["recorded_at"])
+        if recorded <= as_of:
+            event = s["event"]
+            record = Record(
+                s["case_id"], s["case_version"], act_of(event), parse_instant(event["time"]), recorded, recorded, event
+            )
+            by_case[record.case_id].append(record)
+    return {case_id: _corrected(sorted(records, key=lambda r: r.version)) for case_id, records in by_case.items()}
+
+
+def _corrected(records: list[Record]) -> list[Record]:
+    retracted: set[int] = set()
+    for r in reversed(records):
+        if r.act == RETRACTED and r.version not in retracted:
+            retracted.add(r.event["data"]["target_version"])
+    current = {r.version: r for r in records if r.version not in retracted}
+    for r in records:
+        if r.act == AMENDED and r.version in current:
+            target = r.event["data"]["target_version"]
+            if target not in current and target not in retracted:
+                raise ValueError(
+                    f"case {r.case_id} version {r.version} amends version {target}, which is not in the case"
+                )
+            if target in current:
+                current[target] = _amended(current[target], r)
+    return [r for r in current.values() if r.act not in (AMENDED, RETRACTED)]
+
+
+def _amended(record: Record, amendment: Record) -> Record:
+    event = record.event
+    for a in amendment.event["data"]["amendments"]:
+        event = with_value(event, a["pointer"], a["value"])
+    return replace(
+        record,
+        act=act_of(event),
+        occurred=parse_instant(event["time"]),
+        known=max(record.known, amendment.recorded),
+        event=event,
+    )

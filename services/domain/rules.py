@@ -1,0 +1,312 @@
+"""Deadline rules as data: loading, validating and selecting the rule set in force.
+
+Rules live in schemas/rules/ruleset-<effective date>.json, checked by ruleset.schema.json and by the
+cross-references a schema cannot see. A rule set applies to triggers that occurred (Beijing date) on or
+after its effective date and before the next set's, so old cases replay under the rules of their time.
+Periods a rule marks `local_policy` can be changed per deployment by an override mapping
+{rule id: {"days": N, "counting": "calendar" | "working"}}; statutory periods cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from services.domain.periods import Counting
+from services.domain.pointers import MISSING, resolve
+from services.domain.validation import RULES_DIR, raise_if_problems, read_json, schema_problems
+
+
+class Basis(StrEnum):
+    STATUTE = "statute"
+    LOCAL_POLICY = "local_policy"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The value at `pointer` is one of `values` (same JSON type: true is not 1)."""
+
+    pointer: str
+    values: tuple[Any, ...]
+
+    def holds(self, event: Mapping[str, Any]) -> bool:
+        value = resolve(event, self.pointer)
+        return value is not MISSING and any(type(value) is type(v) and value == v for v in self.values)
+
+
+@dataclass(frozen=True)
+class ActPattern:
+    """Which records count: an act, conditions on the record and on the trigger, and fields equal to the trigger's."""
+
+    act: str
+    when: tuple[Condition, ...] = ()
+    trigger_when: tuple[Condition, ...] = ()
+    match: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, act: str, event: Mapping[str, Any], trigger: Mapping[str, Any]) -> bool:
+        return (
+            act == self.act
+            and all(c.holds(event) for c in self.when)
+            and all(c.holds(trigger) for c in self.trigger_when)
+            and all(_equal_present(resolve(event, mine), resolve(trigger, theirs)) for mine, theirs in self.match)
+        )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """Triggered when another rule's period ends unfulfilled; counts from that period's last day."""
+
+    rule_id: str
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """An act that makes a running deadline no longer applicable."""
+
+    pattern: ActPattern
+    reason: str
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A field of the trigger record or of the rule's related record."""
+
+    of: str
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Count:
+    """N days (fixed or from a field), from the trigger, the anchor, or the end of another period."""
+
+    days: int | FieldRef
+    counting: Counting
+    after: PeriodSpec | None = None
+
+
+@dataclass(frozen=True)
+class LastDayFrom:
+    """The last day is a date a document names."""
+
+    field: FieldRef
+
+
+@dataclass(frozen=True)
+class LatestOf:
+    """Alternative readings; the one ending latest applies."""
+
+    options: tuple[PeriodSpec, ...]
+
+
+PeriodSpec = Count | LastDayFrom | LatestOf
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The candidate finding a breach produces: article and items as on case.finding_determined."""
+
+    article: str
+    items: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One deadline rule; triggers that occurred before its effective_from are not governed by it."""
+
+    id: str
+    article: int
+    paragraph: int
+    title: str
+    quote: str
+    trigger: ActPattern | Overdue
+    anchor: str | None
+    related: ActPattern | None
+    period: PeriodSpec
+    fulfilled_by: tuple[ActPattern, ...]
+    not_applicable_when: tuple[Cancellation, ...]
+    superseded_by_later_trigger: bool
+    responsible: str
+    on_breach: Finding
+    basis: Basis
+    basis_note: str
+    effective_from: date
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    title: str
+    effective_from: date
+    rules: tuple[Rule, ...]
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+def parse_ruleset(
+    document: Any, origin: str = "rule set", overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> RuleSet:
+    """Check a rule set document against its schema and its own cross-references, then read it."""
+    raise_if_problems(origin, schema_problems("ruleset.schema.json", document))
+    effective_from = date.fromisoformat(document["effective_from"])
+    rules = tuple(_rule(r) for r in document["rules"])
+    raise_if_problems(origin, _cross_reference_problems(rules))
+    ruleset = RuleSet(document["id"], document["title"], effective_from, rules)
+    return _with_overrides(ruleset, overrides or {}, origin)
+
+
+def load_ruleset(path: Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> RuleSet:
+    return parse_ruleset(read_json(path), str(path), overrides)
+
+
+def load_rulesets(
+    directory: Path = RULES_DIR, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[RuleSet, ...]:
+    """Every ruleset-*.json in the directory, oldest first; each override applies to every set having the rule."""
+    overrides = overrides or {}
+    sets = [load_ruleset(p) for p in sorted(directory.glob("ruleset-*.json"))]
+    known = {r.id for s in sets for r in s.rules}
+    raise_if_problems("rule overrides", [f"/{k}: no rule set has this rule" for k in overrides if k not in known])
+    sets = [
+        _with_overrides(s, {k: v for k, v in overrides.items() if k in {r.id for r in s.rules}}, s.id) for s in sets
+    ]
+    dates = [s.effective_from for s in sets]
+    raise_if_problems(
+        str(directory), [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1]
+    )
+    return tuple(sorted(sets, key=lambda s: s.effective_from))
+
+
+def ruleset_in_force(rulesets: Sequence[RuleSet], on: date) -> RuleSet | None:
+    """The rule set governing a trigger that occurred on this Beijing date: the latest one already in force."""
+    candidates = [s for s in rulesets if s.effective_from <= on]
+    return max(candidates, key=lambda s: s.effective_from, default=None)
+
+
+def _rule(r: Mapping[str, Any]) -> Rule:
+    trigger = r["trigger"]
+    related = r.get("related")
+    return Rule(
+        id=r["id"],
+        article=r["article"],
+        paragraph=r["paragraph"],
+        title=r["title"],
+        quote=r["quote"],
+        trigger=Overdue(trigger["overdue"]) if "overdue" in trigger else _pattern(trigger),
+        anchor=r["anchor"]["act"] if "anchor" in r else None,
+        related=_pattern(related) if related else None,
+        period=_period(r["period"]),
+        fulfilled_by=tuple(_pattern(f) for f in r["fulfilled_by"]),
+        not_applicable_when=tuple(Cancellation(_pattern(c), c["reason"]) for c in r.get("not_applicable_when", [])),
+        superseded_by_later_trigger=r.get("superseded_by_later_trigger", False),
+        responsible=r["responsible"],
+        on_breach=Finding(
+            r["on_breach"]["article"], tuple(r["on_breach"].get("items", [])), r["on_breach"]["description"]
+        ),
+        basis=Basis(r["basis"]),
+        basis_note=r.get("basis_note", ""),
+        effective_from=date.fromisoformat(r["effective_from"]),
+    )
+
+
+def _pattern(p: Mapping[str, Any]) -> ActPattern:
+    return ActPattern(
+        act=p["act"],
+        when=_conditions(p.get("when", [])),
+        trigger_when=_conditions(p.get("trigger_when", [])),
+        match=tuple(p.get("match", {}).items()),
+    )
+
+
+def _conditions(items: Iterable[Mapping[str, Any]]) -> tuple[Condition, ...]:
+    return tuple(Condition(c["pointer"], tuple(c["in"])) for c in items)
+
+
+def _period(p: Mapping[str, Any]) -> PeriodSpec:
+    if "latest_of" in p:
+        return LatestOf(tuple(_period(o) for o in p["latest_of"]))
+    if "last_day_from" in p:
+        return LastDayFrom(_field(p["last_day_from"]))
+    days = p["days"] if "days" in p else _field(p["days_from"])
+    return Count(days, Counting(p.get("counting", "calendar")), _period(p["after"]) if "after" in p else None)
+
+
+def _field(f: Mapping[str, Any]) -> FieldRef:
+    return FieldRef(f.get("of", "trigger"), f["pointer"])
+
+
+def field_refs(spec: PeriodSpec) -> Iterable[FieldRef]:
+    """Every field a period spec reads, so a missing one can be named."""
+    match spec:
+        case LatestOf(options):
+            for o in options:
+                yield from field_refs(o)
+        case LastDayFrom(f):
+            yield f
+        case Count(days, _, after):
+            if isinstance(days, FieldRef):
+                yield days
+            if after:
+                yield from field_refs(after)
+
+
+def _cross_reference_problems(rules: Sequence[Rule]) -> list[str]:
+    problems = []
+    seen: dict[str, Rule] = {}
+    for i, rule in enumerate(rules):
+        at = f"/rules/{i}"
+        if rule.id in seen:
+            problems.append(f"{at}/id: {rule.id} is defined twice")
+        if isinstance(rule.trigger, Overdue):
+            upstream = seen.get(rule.trigger.rule_id)
+            if upstream is None or isinstance(upstream.trigger, Overdue):
+                problems.append(f"{at}/trigger/overdue: {rule.trigger.rule_id} is not an earlier act-triggered rule")
+        if rule.related is None and any(f.of == "related" for f in field_refs(rule.period)):
+            problems.append(f"{at}/period: reads a related record but the rule defines no 'related'")
+        seen[rule.id] = rule
+    return problems
+
+
+def _with_overrides(ruleset: RuleSet, overrides: Mapping[str, Mapping[str, Any]], origin: str) -> RuleSet:
+    """Replace local-policy periods with a deployment's; an override of a statutory period is refused."""
+    problems = []
+    rules = {r.id: r for r in ruleset.rules}
+    for rule_id, o in overrides.items():
+        rule = rules.get(rule_id)
+        if rule is None:
+            problems.append(f"/{rule_id}: no such rule")
+        elif rule.basis is not Basis.LOCAL_POLICY:
+            problems.append(f"/{rule_id}: the period is set by statute, not local policy")
+        elif not isinstance(rule.period, Count) or not isinstance(rule.period.days, int):
+            problems.append(f"/{rule_id}: only a fixed number of days can be overridden")
+        elif (
+            set(o) - {"days", "counting"}
+            or not _positive_int(o.get("days", 1))
+            or o.get("counting", "calendar") not in ("calendar", "working")
+        ):
+            problems.append(
+                f"/{rule_id}: expected {{'days': integer >= 1, 'counting': 'calendar'|'working'}}, got {dict(o)}"
+            )
+        else:
+            period = replace(
+                rule.period,
+                days=o.get("days", rule.period.days),
+                counting=Counting(o.get("counting", rule.period.counting)),
+            )
+            rules[rule_id] = replace(rule, period=period)
+    raise_if_problems(f"{origin} overrides", problems)
+    return replace(ruleset, rules=tuple(rules.values()), overrides=dict(overrides))
+
+
+def _positive_int(value: Any) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _equal_present(a: Any, b: Any) -> bool:
+    return a is not MISSING and b is not MISSING and a == b
