@@ -154,13 +154,13 @@ def _triggers(
 def _rule_deadlines(
     rule: Rule, triggers: list[_Trigger], case: list[Record], calendar: Calendar, as_of: datetime
 ) -> list[Deadline]:
-    """One deadline per trigger; each fulfilment answers one trigger only."""
+    """One deadline per trigger; each fulfilment answers one trigger only, unless the rule shares fulfilments."""
     claimed: set[int] = set()
     out = []
     for i, t in enumerate(triggers):
         later = triggers[i + 1].record if rule.superseded_by_later_trigger and i + 1 < len(triggers) else None
         deadline, fulfilment = _deadline(rule, t, later, case, claimed, calendar, as_of)
-        if fulfilment:
+        if fulfilment and not rule.shared_fulfilment:
             claimed.add(fulfilment.version)
         out.append(deadline)
     return out

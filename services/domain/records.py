@@ -24,7 +24,8 @@ RETRACTED = "case.record_retracted"
 
 @dataclass(frozen=True)
 class Record:
-    """One act as evaluated: `known` is when the ledger learned its current content (itself or its last amendment)."""
+    """One act as evaluated: `known` is when the ledger learned its current content (itself or its last amendment);
+    `amended_by` lists the case versions of the amendments applied to it, in order."""
 
     case_id: str
     version: int
@@ -33,6 +34,7 @@ class Record:
     recorded: datetime
     known: datetime
     event: Mapping[str, Any]
+    amended_by: tuple[int, ...] = ()
 
     @property
     def day(self) -> date:
@@ -95,4 +97,5 @@ def _amended(record: Record, amendment: Record) -> Record:
         occurred=parse_instant(event["time"]),
         known=max(record.known, amendment.recorded),
         event=event,
+        amended_by=(*record.amended_by, amendment.version),
     )

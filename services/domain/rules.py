@@ -116,7 +116,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class Rule:
-    """One deadline rule; triggers that occurred before its effective_from are not governed by it."""
+    """One deadline rule; triggers that occurred before its effective_from are not governed by it.
+
+    `shared_fulfilment`: one fulfilling record may answer every trigger of the rule (e.g. one supervision notice
+    for several violations found), instead of each fulfilment answering one trigger only. Rule data files do
+    not set it; rules built in code (casefile.Policy's local-policy rules) may.
+    """
 
     id: str
     article: int
@@ -135,6 +140,7 @@ class Rule:
     basis: Basis
     basis_note: str
     effective_from: date
+    shared_fulfilment: bool = False
 
 
 @dataclass(frozen=True)
