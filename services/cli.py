@@ -28,19 +28,25 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
           database: Annotated[str | None, typer.Option(
               "--database", help="Database URL; overrides ESLEDGER_DATABASE_URL "
                                  "(default sqlite:///var/esledger.sqlite3, relative to the working directory).")]
-          = None) -> None:
-    """Serve the ledger API."""
+          = None,
+          role: Annotated[str, typer.Option(
+              "--role", help="all (ledger and projections in one process), ledger, or projections.")] = "all"
+          ) -> None:
+    """Serve the API: the ledger and the projections (or one of them)."""
     import uvicorn
 
-    from services.ledger.api import create_app
+    from services.app import create_app
     from services.ledger.settings import Settings
 
+    if role not in ("all", "ledger", "projections"):
+        typer.echo(f"error: --role must be all, ledger or projections, not {role!r}", err=True)
+        raise typer.Exit(2)
     if database:
         os.environ["ESLEDGER_DATABASE_URL"] = database
     settings = Settings()
-    typer.echo(f"esledger: database {settings.database_url}; recording principal {settings.principal!r}",
-               err=True)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    typer.echo(f"esledger ({role}): database {settings.database_url}; recording principal "
+               f"{settings.principal!r}", err=True)
+    uvicorn.run(create_app(role, settings), host=host, port=port)  # type: ignore[arg-type]
 
 
 def _report(summary: Summary) -> None:
@@ -97,3 +103,24 @@ def demo(url: UrlOption = DEFAULT_URL,
         typer.echo(f"error: no *.jsonl scenarios in {examples}", err=True)
         raise typer.Exit(2)
     _post(url, sources)
+
+
+projections = typer.Typer(help="The read side: case status, deadlines, findings, statistics.", no_args_is_help=True)
+app.add_typer(projections, name="projections")
+
+
+@projections.command("rebuild")
+def rebuild_projections(database: Annotated[str | None, typer.Option(
+        "--database", help="Database URL; overrides ESLEDGER_DATABASE_URL.")] = None) -> None:
+    """Recompute every read model from ledger position 0 (identical to following the ledger live)."""
+    from services.ledger.settings import Settings
+    from services.projections.rebuild import rebuild
+
+    url = database or Settings().database_url
+    with typer.progressbar(length=1, label="rebuilding", file=sys.stderr) as bar:
+        def progress(position: int, head: int) -> None:
+            bar.length = max(head, 1)
+            bar.update(position - bar.pos)
+
+        position = rebuild(url, progress)
+    typer.echo(f"read model rebuilt up to ledger position {position}")

@@ -99,3 +99,38 @@ def live_url(settings: Settings) -> Iterator[str]:
     server.should_exit = True
     thread.join(10)
     app.state.ledger.close()
+
+
+class FakeClock:
+    """A clock the test moves: the ledger records, and the projections evaluate, at its time."""
+
+    def __init__(self, start: str = "2026-09-01T09:00:00+08:00") -> None:
+        from datetime import datetime
+
+        self.now = datetime.fromisoformat(start)
+
+    def __call__(self):  # noqa: ANN204
+        return self.now
+
+    def set(self, instant: str) -> None:
+        from datetime import datetime
+
+        self.now = datetime.fromisoformat(instant)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def system(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    """Ledger and projections in one process (the embedded arrangement) on the backend under test, with a
+    clock the test controls. On PostgreSQL the projections follow by the library's LISTEN/NOTIFY runner."""
+    from services.app import create_app as create_system
+    from services.projections.settings import ProjectionSettings
+
+    app = create_system("all", settings, ProjectionSettings(database_url=settings.database_url, max_wait_seconds=2),
+                        clock=clock)
+    with TestClient(app) as c:
+        yield c

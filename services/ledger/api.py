@@ -8,36 +8,20 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import FastAPI, Header, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from services.ledger.appender import Outcome
 from services.ledger.catalog import ENVELOPE_ID
 from services.ledger.chain import verify_chain
-from services.ledger.problems import TYPES, Problem
+from services.ledger.problems import Problem
 from services.ledger.service import LedgerService
 from services.ledger.settings import Settings
+from services.web import JSON, install_problem_handlers
 
 SINGLE_TYPES = ("application/cloudevents+json", "application/json")
 BATCH_TYPE = "application/cloudevents-batch+json"
-
-
-class JSON(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
-
-
-def problem_response(problem: Problem, request: Request) -> Response:
-    headers = {}
-    if problem.type.status == 503:
-        headers["Retry-After"] = str(problem.extensions.get("retry_after", 5))
-    return Response(orjson.dumps(problem.body(request.url.path)), status_code=problem.type.status,
-                     media_type="application/problem+json", headers=headers)
 
 
 def _media_type(request: Request) -> str:
@@ -77,34 +61,14 @@ def _single(outcome: Outcome) -> Response:
     return JSON(record.to_json(), status_code=201 if outcome.created else 200, headers=headers)
 
 
-def create_app(settings: Settings | None = None, service: LedgerService | None = None) -> FastAPI:
-    settings = settings or Settings()
-    ledger = service or LedgerService(settings)
-    app = FastAPI(title="esledger: 行政执法监督 audit ledger", version="1",
-                  description="Upstream systems post supervisory acts as CloudEvents; every act is validated, "
-                              "stored immutably in a per-case hash chain, and read back as a timeline or feed.")
-    app.state.ledger = ledger
+def ledger_router(ledger: LedgerService) -> APIRouter:
+    """The ledger's routes: posting acts and reading history."""
+    settings = ledger.settings
+    app = APIRouter()
     envelope = ledger.catalog.registry.contents(ENVELOPE_ID)
     single_body = {"requestBody": {"required": True, "content": {t: {"schema": envelope} for t in SINGLE_TYPES}}}
     batch_body = {"requestBody": {"required": True, "content": {
         BATCH_TYPE: {"schema": {"type": "array", "minItems": 1, "items": envelope}}}}}
-
-    @app.exception_handler(Problem)
-    async def on_problem(request: Request, problem: Problem) -> Response:
-        return problem_response(problem, request)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"parameter": ".".join(str(p) for p in e["loc"]), "rule": e["type"], "detail": e["msg"]}
-                  for e in exc.errors()]
-        return problem_response(Problem("bad-request", "invalid request parameters", errors=errors), request)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        slug = "not-found" if exc.status_code == 404 else "bad-request"
-        problem = Problem(slug, str(exc.detail))
-        body = problem.body(request.url.path) | {"status": exc.status_code}
-        return Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/problem+json")
 
     @app.post("/v1/events", status_code=201, summary="Record one supervisory act (CloudEvent, structured mode)",
               openapi_extra=single_body)
@@ -181,15 +145,22 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         except LookupError:
             raise Problem("not-found", f"no schema {schema_id!r}") from None
 
-    @app.get("/problems/{slug}", summary="What a problem type means and what to do next")
-    def get_problem_type(slug: str) -> Response:
-        if slug not in TYPES:
-            raise Problem("not-found", f"no problem type {slug!r}")
-        t = TYPES[slug]
-        return JSON({"type": f"/problems/{slug}", "title": t.title, "status": t.status, "advice": t.advice})
-
     @app.get("/healthz", summary="Liveness and the ledger head position")
     def health() -> Response:
         return JSON({"status": "ok", "head": ledger.head()})
 
+    return app
+
+
+DESCRIPTION = ("Upstream systems post supervisory acts (行政执法监督) as CloudEvents; every act is validated, stored "
+               "immutably in a per-case hash chain, and read back as a timeline or feed.")
+
+
+def create_app(settings: Settings | None = None, service: LedgerService | None = None) -> FastAPI:
+    """The ledger alone (the projections service is composed in ``services.app``)."""
+    ledger = service or LedgerService(settings or Settings())
+    app = FastAPI(title="esledger ledger", version="1", description=DESCRIPTION)
+    app.state.ledger = ledger
+    install_problem_handlers(app)
+    app.include_router(ledger_router(ledger))
     return app

@@ -43,6 +43,8 @@ TYPES = {t.slug: t for t in [
     ProblemType("not-found", 404, "Not found", "Check the case id or version."),
     ProblemType("database-unavailable", 503, "The database is unavailable",
                 "Nothing was stored. Retry after the number of seconds in Retry-After."),
+    ProblemType("projection-behind", 503, "The read model has not yet reached the requested position",
+                "Retry after Retry-After seconds; 'position' is where the read model stands now."),
     ProblemType("write-contention", 503, "The case is being written by many clients at once",
                 "Nothing was stored. Retry after the number of seconds in Retry-After."),
 ]}

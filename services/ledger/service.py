@@ -3,30 +3,30 @@ opened lazily and reported as unavailable (never as a crash) while the database 
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
-from eventsourcing.persistence import IntegrityError, PersistenceError
-
+from services.availability import database_answers
 from services.ledger.appender import Appender, Outcome, Submission
 from services.ledger.catalog import Catalog
 from services.ledger.instants import utc_now
 from services.ledger.problems import Problem
 from services.ledger.records import Record
 from services.ledger.settings import Settings
-from services.ledger.store import LedgerStore, probe
+from services.ledger.store import LedgerStore, open_store, probe
 from services.ledger.validation import EventValidator, UnknownEventType, Violation
 
 
 class LedgerService:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now,
+                 on_append: Callable[[], None] = lambda: None) -> None:
         self.settings = settings
         self.clock = clock
+        self.on_append = on_append
         self.catalog = Catalog.load(settings.schemas_dir)
         self.validator = EventValidator(self.catalog, timedelta(seconds=settings.max_future_seconds))
         self._store: LedgerStore | None = None
@@ -54,8 +54,10 @@ class LedgerService:
             raise Problem("validation-failed", f"{len(violations)} field(s) failed validation; nothing was stored",
                           errors=[v.to_json() for v in violations])
         with self._storage() as store:
-            return Appender(store, self.catalog, self.clock, self.settings.principal).append(
+            outcomes = Appender(store, self.catalog, self.clock, self.settings.principal).append(
                 submissions, expected_version)
+        self.on_append()
+        return outcomes
 
     # -- reads --------------------------------------------------------------------------------------------
     def timeline(self, case_id: str, recorded_before: datetime | None = None) -> list[Record]:
@@ -75,28 +77,30 @@ class LedgerService:
         with self._storage() as store:
             return store.head()
 
+    def open(self) -> None:
+        """Open the store now (creating its tables) rather than on the first request; a database that is
+        down is reported by the requests that need it, so this never fails."""
+        with contextlib.suppress(Problem), self._storage():
+            pass
+
     # -- storage availability -----------------------------------------------------------------------------
     @contextmanager
     def _storage(self) -> Iterator[LedgerStore]:
+        """The store; after a fault, a quick probe first, so a down server is answered fast until it is back."""
         try:
-            if self._suspect or self._store is None:
-                probe(self.settings.database_url)
-            store = self._open()
-            yield store
+            with database_answers(self.settings.retry_after_seconds):
+                if self._suspect or self._store is None:
+                    probe(self.settings.database_url)
+                yield self._open()
             self._suspect = False
-        except Problem:
+        except Problem as problem:
+            self._suspect = problem.type.slug == "database-unavailable"
             raise
-        except IntegrityError:
-            raise
-        except (PersistenceError, psycopg.Error, sqlite3.OperationalError, OSError) as exc:
-            self._suspect = True
-            raise Problem("database-unavailable", f"the database did not answer: {type(exc).__name__}: {exc}",
-                          retry_after=self.settings.retry_after_seconds) from exc
 
     def _open(self) -> LedgerStore:
         with self._lock:
             if self._store is None:
-                self._store = LedgerStore(self.settings.database_url)
+                self._store = open_store(self.settings.database_url)
             return self._store
 
     def close(self) -> None:

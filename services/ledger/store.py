@@ -9,7 +9,7 @@ commit order equals notification order and followers never miss an event.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -83,7 +83,7 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", [""])[0],
             "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
-            "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
             "POSTGRES_LOCK_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
@@ -92,12 +92,13 @@ def persistence_env(database_url: str) -> dict[str, str]:
 
 
 class LedgerStore(Application):
-    """The event store and its queries. Holds no business rules: those are in ``appender.py``."""
+    """The event store and its queries. Holds no business rules: those are in ``appender.py``.
+
+    Constructed from an eventsourcing environment (as the library's projection runner does); use
+    ``open_store(database_url)`` otherwise."""
 
     name = "Ledger"
-
-    def __init__(self, database_url: str, env: dict[str, Any] | None = None) -> None:
-        super().__init__({"AGGREGATE_CACHE_MAXSIZE": "5000", **persistence_env(database_url), **(env or {})})
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
     def case(self, case_id: str) -> Case | None:
         try:
@@ -135,6 +136,10 @@ def entry_record(e: Case.Entry, position: int) -> Record:
     return Record(case_id=e.case_id, case_kind=e.case_kind, case_version=e.originator_version,
                   position=position, recorded_at=e.timestamp, recorded_by=e.recorded_by,
                   prev_hash=e.prev_hash, hash=e.hash, event=e.cloudevent)
+
+
+def open_store(database_url: str) -> LedgerStore:
+    return LedgerStore(persistence_env(database_url))
 
 
 def probe(database_url: str, timeout_seconds: int = 2) -> None:

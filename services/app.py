@@ -1,0 +1,58 @@
+"""Composes the HTTP services: the ledger, the projections, or both in one process (the embedded default).
+
+In one process the ledger wakes the projection follower after each append, so reads catch up at once; as
+separate services the projections follow the ledger's database (LISTEN/NOTIFY on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Literal
+
+from fastapi import FastAPI
+
+from services.ledger.api import DESCRIPTION, ledger_router
+from services.ledger.instants import utc_now
+from services.ledger.service import LedgerService
+from services.ledger.settings import Settings
+from services.projections.api import projections_router
+from services.projections.service import ProjectionService
+from services.projections.settings import ProjectionSettings
+from services.web import install_problem_handlers
+
+Role = Literal["all", "ledger", "projections"]
+
+
+def create_app(role: Role = "all", settings: Settings | None = None,
+               projection_settings: ProjectionSettings | None = None,
+               clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    settings = settings or Settings()
+    projection_settings = projection_settings or ProjectionSettings(database_url=settings.database_url)
+    projections = ProjectionService(projection_settings, clock) if role != "ledger" else None
+    notify = projections.follower.notify if projections and projections.follower else (lambda: None)
+    ledger = LedgerService(settings, clock, on_append=notify) if role != "projections" else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if ledger is not None:
+            ledger.open()  # tables first, before any follower touches them (a down database: 503s, not a crash)
+        if projections is not None:
+            projections.start()
+        try:
+            yield
+        finally:
+            if projections is not None:
+                projections.close()
+            if ledger is not None:
+                ledger.close()
+
+    app = FastAPI(title=f"esledger ({role})", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.ledger, app.state.projections = ledger, projections
+    install_problem_handlers(app)
+    if ledger is not None:
+        app.include_router(ledger_router(ledger))
+    if projections is not None:
+        app.include_router(projections_router(projections))
+    return app

@@ -1,0 +1,89 @@
+"""HTTP interface of the read side: cases, deadlines, findings, statistics, replay and lag.
+
+Every query takes ``as_of`` (timezone required): the answer exactly as the live service gave it at that
+instant. ``min_position`` gives read-your-writes: the query waits (bounded) until the read model reflects
+that ledger position, else answers 503 ``projection-behind`` with the current position.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from services.ledger.problems import Problem
+from services.projections.queries import CaseFilter, as_csv
+from services.projections.service import ProjectionService
+from services.web import JSON
+
+AsOf = Annotated[datetime | None, Query(description="answer as of this instant (timezone required): only records "
+                                                    "recorded at or before it, the clock at it")]
+MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model reflects this position")]
+
+
+def _instant(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise Problem("bad-request", f"{name} needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
+                      errors=[{"parameter": name, "rule": "timezone"}])
+    return value
+
+
+def projections_router(service: ProjectionService) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/v1/cases", summary="Cases with status, warnings and breaches; filterable")
+    def list_cases(as_of: AsOf = None, min_position: MinPosition = None, kind: str | None = None,
+                   status: str | None = None, unit: str | None = Query(None, description="unit code or name"),
+                   has_breach: bool | None = None, due_before: datetime | None = None,
+                   warning: Literal["red", "yellow", "none"] | None = None) -> Response:
+        service.await_position(min_position)
+        where = CaseFilter(kind=kind, status=status, unit=unit, has_breach=has_breach,
+                           due_before=_instant(due_before, "due_before"), warning=warning)
+        views = service.cases(where, _instant(as_of, "as_of"))
+        return JSON({"as_of": service.at(as_of).isoformat(), "count": len(views), "cases": views})
+
+    @router.get("/v1/cases/{case_id}", summary="One case: status, deadlines and findings with reasons")
+    def get_case(case_id: str, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
+        service.await_position(min_position)
+        return JSON(service.case(case_id, _instant(as_of, "as_of")))
+
+    @router.get("/v1/cases/{case_id}/replay", summary="The case at each instant the ledger learned of an act")
+    def replay_case(case_id: str, min_position: MinPosition = None) -> Response:
+        service.await_position(min_position)
+        return JSON({"case_id": case_id, "steps": service.replay(case_id)})
+
+    @router.get("/v1/deadlines", summary="Deadlines, most urgent first, with warning levels")
+    def list_deadlines(as_of: AsOf = None, min_position: MinPosition = None,
+                       level: Literal["red", "yellow", "none"] | None = None, unit: str | None = None,
+                       responsible: str | None = None, status: str | None = None,
+                       due_before: datetime | None = None) -> Response:
+        service.await_position(min_position)
+        rows = service.deadlines(_instant(as_of, "as_of"), level=level, unit=unit, responsible=responsible,
+                                 status=status, due_before=_instant(due_before, "due_before"))
+        return JSON({"as_of": service.at(as_of).isoformat(), "count": len(rows), "deadlines": rows})
+
+    @router.get("/v1/findings", summary="Breaches and candidate findings (第十六–十八条), with determinations")
+    def list_findings(as_of: AsOf = None, min_position: MinPosition = None, article: str | None = None,
+                      unit: str | None = None,
+                      determination: Literal["candidate", "confirmed", "dismissed"] | None = None) -> Response:
+        service.await_position(min_position)
+        rows = service.findings(_instant(as_of, "as_of"), article=article, unit=unit, determination=determination)
+        return JSON({"as_of": service.at(as_of).isoformat(), "count": len(rows), "findings": rows})
+
+    @router.get("/v1/statistics", summary="Monthly statistics per unit (第十条第四项), JSON or CSV")
+    def get_statistics(as_of: AsOf = None, min_position: MinPosition = None, month: str | None = None,
+                       unit: str | None = None, format: Literal["json", "csv"] = "json") -> Response:  # noqa: A002
+        service.await_position(min_position)
+        rows = service.statistics(_instant(as_of, "as_of"), month=month, unit=unit)
+        if format == "csv":
+            return Response(as_csv(rows), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="statistics.csv"'})
+        return JSON({"as_of": service.at(as_of).isoformat(), "rows": [r.to_json() for r in rows]})
+
+    @router.get("/v1/projections/health", summary="Read model position, ledger head and the lag between")
+    def health() -> Response:
+        return JSON(service.health())
+
+    return router

@@ -1,0 +1,70 @@
+"""Named SQL statements run through an eventsourcing recorder's own datastore, on either backend.
+
+The read model and the Merkle log keep tables of their own beside the library's, written in the same
+transactions as the library's tracking records; these mixins give them one way to run a statement.
+Statements are written with ``{mark}`` placeholders and table names already qualified.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from psycopg.sql import SQL, Identifier
+
+
+class Tables(ABC):
+    statements: dict[str, str]
+    mark: str
+    _transaction: Callable[..., AbstractContextManager[Any]]
+
+    @abstractmethod
+    def _bind(self, statements: dict[str, str]) -> None:
+        """Adopt the statements (and have the library create their tables with its own)."""
+
+    @staticmethod
+    @abstractmethod
+    def table(datastore: Any, name: str) -> str:
+        """A table name as statements write it (schema-qualified where the backend has schemas)."""
+
+    @abstractmethod
+    def _execute(self, cursor: Any, name: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run the named statement; its rows as tuples."""
+
+    def _create_statements(self) -> list[str]:
+        return [s for name, s in self.statements.items() if name.startswith("create")]
+
+
+class SQLiteTables(Tables):
+    mark = "?"
+
+    def _bind(self, statements: dict[str, str]) -> None:
+        self.statements = statements
+        self._transaction = self.datastore.transaction  # type: ignore[attr-defined]
+
+    @staticmethod
+    def table(_: Any, name: str) -> str:
+        return name
+
+    def _execute(self, cursor: Any, name: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        cursor.execute(self.statements[name], params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+class PostgresTables(Tables):
+    mark = "%s"
+
+    def _bind(self, statements: dict[str, str]) -> None:
+        self.statements = statements
+        self._transaction = self.datastore.transaction  # type: ignore[attr-defined]
+        self.sql_create_statements += [SQL(s) for s in self._create_statements()]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def table(datastore: Any, name: str) -> str:
+        return SQL("{}.{}").format(Identifier(datastore.schema), Identifier(name)).as_string()
+
+    def _execute(self, cursor: Any, name: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        cursor.execute(SQL(self.statements[name]), params)  # type: ignore[arg-type]
+        return [tuple(row.values()) for row in cursor.fetchall()] if cursor.description else []

@@ -1,0 +1,175 @@
+"""The Merkle log's storage: leaves in commit order, the perfect-subtree nodes proofs read, and signed
+checkpoints. Integrating a batch of ledger events (leaves + completed nodes) is committed in the same
+transaction as the tracking position it reflects, so the log holds every case entry exactly once, in the
+ledger's commit order, whatever restarts or concurrent sequencers do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from services.tables import PostgresTables, SQLiteTables, Tables
+from services.transparency.merkle import CompactRange, Node, NodeReader
+
+APPLICATION = "Ledger"
+
+
+def _statements(leaves: str, nodes: str, checkpoints: str, mark: str, blob: str) -> dict[str, str]:
+    m = mark
+    return {
+        "create_leaves": f"CREATE TABLE IF NOT EXISTS {leaves} (leaf_index BIGINT PRIMARY KEY, "
+                         f"position BIGINT NOT NULL UNIQUE, leaf_hash {blob} NOT NULL)",
+        "create_nodes": f"CREATE TABLE IF NOT EXISTS {nodes} (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
+                        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+        "create_checkpoints": f"CREATE TABLE IF NOT EXISTS {checkpoints} (tree_size BIGINT PRIMARY KEY, "
+                              f"root {blob} NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+        "size": f"SELECT MAX(leaf_index) FROM {leaves}",
+        "insert_leaf": f"INSERT INTO {leaves} VALUES ({m}, {m}, {m})",
+        "insert_node": f"INSERT INTO {nodes} VALUES ({m}, {m}, {m})",
+        "node": f"SELECT hash FROM {nodes} WHERE level = {m} AND idx = {m}",
+        "leaf_at_position": f"SELECT leaf_index, leaf_hash FROM {leaves} WHERE position = {m}",
+        "leaves": f"SELECT leaf_index, position, leaf_hash FROM {leaves} WHERE leaf_index >= {m} "
+                  f"AND leaf_index < {m} ORDER BY leaf_index",
+        "insert_checkpoint": f"INSERT INTO {checkpoints} VALUES ({m}, {m}, {m}, {m})",
+        "latest_checkpoint": f"SELECT tree_size, root, note, signed_at FROM {checkpoints} "
+                             f"ORDER BY tree_size DESC LIMIT 1",
+        "checkpoints": f"SELECT tree_size, root, note, signed_at FROM {checkpoints} WHERE tree_size <= {m} "
+                       f"ORDER BY tree_size DESC LIMIT {m}",
+        "checkpoint": f"SELECT tree_size, root, note, signed_at FROM {checkpoints} WHERE tree_size = {m}",
+    }
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    signed_at: str
+
+
+@dataclass(frozen=True)
+class Leaf:
+    index: int
+    position: int
+    hash: bytes
+
+
+class _CursorReader:
+    """Reads nodes inside the integrating transaction, so the frontier is the one being extended."""
+
+    def __init__(self, log: MerkleLogMixin, cursor: Any) -> None:
+        self.log, self.cursor = log, cursor
+
+    def node(self, level: int, index: int) -> bytes:
+        rows = self.log._execute(self.cursor, "node", (level, index))
+        if not rows:
+            raise LookupError(f"no stored node ({level}, {index})")
+        return bytes(rows[0][0])
+
+
+class MerkleLogMixin(Tables):
+    _insert_tracking: Any
+
+    def integrate(self, leaves: Sequence[tuple[int, bytes]], tracking: Tracking) -> int:
+        """Append (position, leaf hash) pairs as the next leaves; returns the new tree size, or -1 when the
+        tracking position shows this batch was integrated before (nothing changes then)."""
+        try:
+            with self._transaction(commit=True) as cursor:
+                self._insert_tracking(cursor, tracking)
+                size = self._size(cursor)
+                tree = CompactRange.load(size, _CursorReader(self, cursor))
+                for position, h in leaves:
+                    self._execute(cursor, "insert_leaf", (tree.size, position, h))
+                    tree, nodes = tree.append(h)
+                    self._store_nodes(cursor, nodes)
+                return tree.size
+        except IntegrityError:
+            return -1
+
+    def _store_nodes(self, cursor: Any, nodes: Sequence[Node]) -> None:
+        for n in nodes:
+            self._execute(cursor, "insert_node", (n.level, n.index, n.hash))
+
+    def _size(self, cursor: Any) -> int:
+        top = self._execute(cursor, "size")[0][0]
+        return 0 if top is None else int(top) + 1
+
+    def size(self) -> int:
+        with self._transaction(commit=False) as cursor:
+            return self._size(cursor)
+
+    def node(self, level: int, index: int) -> bytes:
+        with self._transaction(commit=False) as cursor:
+            return _CursorReader(self, cursor).node(level, index)
+
+    def reader(self) -> NodeReader:
+        return self
+
+    def leaf_at(self, position: int) -> Leaf | None:
+        with self._transaction(commit=False) as cursor:
+            rows = self._execute(cursor, "leaf_at_position", (position,))
+        return Leaf(int(rows[0][0]), position, bytes(rows[0][1])) if rows else None
+
+    def leaves(self, start: int, end: int) -> list[Leaf]:
+        with self._transaction(commit=False) as cursor:
+            rows = self._execute(cursor, "leaves", (start, end))
+        return [Leaf(int(i), int(p), bytes(h)) for i, p, h in rows]
+
+    def position(self) -> int:
+        """The last ledger position integrated."""
+        return self.max_tracking_id(APPLICATION) or 0  # type: ignore[attr-defined]
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        """Store a signed tree head; False if one of that size exists already."""
+        try:
+            with self._transaction(commit=True) as cursor:
+                self._execute(cursor, "insert_checkpoint", (checkpoint.size, checkpoint.root, checkpoint.note,
+                                                            checkpoint.signed_at))
+        except IntegrityError:
+            return False
+        return True
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self._transaction(commit=False) as cursor:
+            rows = self._execute(cursor, "latest_checkpoint")
+        return _checkpoint(rows[0]) if rows else None
+
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        with self._transaction(commit=False) as cursor:
+            rows = self._execute(cursor, "checkpoint", (size,))
+        return _checkpoint(rows[0]) if rows else None
+
+    def checkpoints(self, at_most: int, limit: int) -> list[StoredCheckpoint]:
+        """Checkpoints of size <= ``at_most``, newest first."""
+        with self._transaction(commit=False) as cursor:
+            return [_checkpoint(r) for r in self._execute(cursor, "checkpoints", (at_most, limit))]
+
+    def close(self) -> None:
+        self.datastore.close()  # type: ignore[attr-defined]
+
+
+def _checkpoint(row: tuple[Any, ...]) -> StoredCheckpoint:
+    return StoredCheckpoint(int(row[0]), bytes(row[1]), row[2], row[3])
+
+
+class SQLiteMerkleLog(MerkleLogMixin, SQLiteTables, SQLiteTrackingRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        self.datastore = datastore  # the library builds its CREATE statements in __init__, so bind first
+        self._bind(_statements("merkle_leaves", "merkle_nodes", "merkle_checkpoints", self.mark, "BLOB"))
+        super().__init__(datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self._create_statements()]
+
+
+class PostgresMerkleLog(MerkleLogMixin, PostgresTables, PostgresTrackingRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self._bind(_statements(*(self.table(datastore, n) for n in ("merkle_leaves", "merkle_nodes",
+                                                                      "merkle_checkpoints")), self.mark, "BYTEA"))
