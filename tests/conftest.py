@@ -84,8 +84,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_url(settings: Settings) -> Iterator[str]:
-    """The ledger served over real HTTP by uvicorn in a background thread."""
-    app = create_app(settings)
+    """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
+    background thread."""
+    from services.app import create_app as create_system
+
+    app = create_system("all", settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -98,7 +101,6 @@ def live_url(settings: Settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
-    app.state.ledger.close()
 
 
 class FakeClock:

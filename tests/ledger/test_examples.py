@@ -45,6 +45,11 @@ def test_demo_accepts_every_example_and_a_repost_stores_nothing(live_url: str) -
                 expected = [e["id"] for e in events if e["subject"] == subject]
                 assert [r["event"]["id"] for r in timeline["records"]] == expected
                 assert [r["case_version"] for r in timeline["records"]] == list(range(1, len(expected) + 1))
+        # …and an inspector can list the cases with warnings and open one with its reasons (the projections).
+        breached = c.get("/v1/cases", params={"has_breach": True, "min_position": head}).json()["cases"]
+        assert [v["case_id"] for v in breached] == ["IN-2026-0042"]  # its correction came after the due date
+        case = c.get(f"/v1/cases/{breached[0]['case_id']}").json()
+        assert case["status"] and case["deadlines"] and all(f["reason"] for f in case["findings"])
 
 
 def test_post_reports_rejections_and_exits_nonzero(live_url: str, tmp_path) -> None:

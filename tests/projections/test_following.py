@@ -113,3 +113,17 @@ def test_rebuild_gives_identical_answers(system: TestClient, clock, settings: Se
     rebuild(settings.database_url)
     assert system.get("/v1/cases").json() == live
     assert system.get("/v1/findings").json() == findings
+
+
+def test_rebuild_command_reports_progress_and_the_position(settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from services.cli import app as cli
+
+    with TestClient(ledger_app(settings)) as ledger:
+        last = _post_examples(ledger, ["grievance.jsonl"])
+        ledger.app.state.ledger.close()
+    result = CliRunner().invoke(cli, ["projections", "rebuild", "--database", settings.database_url])
+    assert result.exit_code == 0, result.output
+    assert f"read model rebuilt up to ledger position {last}" in result.output
+    assert _dump(settings.database_url)[0] == last
