@@ -20,6 +20,9 @@ from services.ledger.settings import Settings
 from services.projections.api import projections_router
 from services.projections.service import ProjectionService
 from services.projections.settings import ProjectionSettings
+from services.transparency.api import transparency_router
+from services.transparency.service import TransparencyService
+from services.transparency.settings import LogSettings
 from services.web import install_problem_handlers
 
 Role = Literal["all", "ledger", "projections"]
@@ -27,32 +30,41 @@ Role = Literal["all", "ledger", "projections"]
 
 def create_app(role: Role = "all", settings: Settings | None = None,
                projection_settings: ProjectionSettings | None = None,
+               log_settings: LogSettings | None = None,
                clock: Callable[[], datetime] = utc_now) -> FastAPI:
     settings = settings or Settings()
     projection_settings = projection_settings or ProjectionSettings(database_url=settings.database_url)
     projections = ProjectionService(projection_settings, clock) if role != "ledger" else None
-    notify = projections.follower.notify if projections and projections.follower else (lambda: None)
+    log = TransparencyService(log_settings or LogSettings(database_url=settings.database_url)) \
+        if role != "projections" else None
+    followers = [f for f in (projections and projections.follower, log and log.sequencer) if f is not None]
+
+    def notify() -> None:
+        for follower in followers:
+            follower.notify()
+
     ledger = LedgerService(settings, clock, on_append=notify) if role != "projections" else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if ledger is not None:
             ledger.open()  # tables first, before any follower touches them (a down database: 503s, not a crash)
-        if projections is not None:
-            projections.start()
+        for part in (projections, log):
+            if part is not None:
+                part.start()
         try:
             yield
         finally:
-            if projections is not None:
-                projections.close()
-            if ledger is not None:
-                ledger.close()
+            for part in (projections, log, ledger):
+                if part is not None:
+                    part.close()
 
     app = FastAPI(title=f"esledger ({role})", version="1", description=DESCRIPTION, lifespan=lifespan)
-    app.state.ledger, app.state.projections = ledger, projections
+    app.state.ledger, app.state.projections, app.state.log = ledger, projections, log
     install_problem_handlers(app)
-    if ledger is not None:
+    if ledger is not None and log is not None:
         app.include_router(ledger_router(ledger))
+        app.include_router(transparency_router(log))
     if projections is not None:
         app.include_router(projections_router(projections))
     return app

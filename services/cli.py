@@ -124,3 +124,141 @@ def rebuild_projections(database: Annotated[str | None, typer.Option(
 
         position = rebuild(url, progress)
     typer.echo(f"read model rebuilt up to ledger position {position}")
+
+
+def _database(database: str | None) -> str:
+    from services.ledger.settings import Settings
+
+    return database or Settings().database_url
+
+
+DatabaseOption = Annotated[str | None, typer.Option("--database", help="Database URL; overrides "
+                                                                       "ESLEDGER_DATABASE_URL.")]
+
+
+def _key_text(key: str) -> str:
+    """A verifier key given as text or as a file holding it."""
+    path = Path(key)
+    return path.read_text("utf-8").strip() if path.is_file() else key.strip()
+
+
+@app.command()
+def keygen(name: Annotated[str, typer.Option(help="The log's origin, e.g. jingzhou.gov.cn/zfjd-ledger.")],
+           out: Annotated[Path, typer.Option(help="Where to write the private key (mode 0600).")]) -> None:
+    """Create the log's Ed25519 signing key; prints the public (verifier) key to publish."""
+    from services.transparency.note import generate_signer_key
+
+    skey, vkey = generate_signer_key(name)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(skey + "\n")
+    typer.echo(vkey)
+
+
+@app.command()
+def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to write.")],
+           case: Annotated[str | None, typer.Option("--case", help="One case's timeline.")] = None,
+           all_: Annotated[bool, typer.Option("--all", help="Every event of the ledger.")] = False,
+           tree_size: Annotated[int | None, typer.Option(help="Prove against the stored checkpoint of this "
+                                                              "size (default: sign one now).")] = None,
+           database: DatabaseOption = None) -> None:
+    """Write an evidence bundle: events, leaf hashes, inclusion proofs and the signed checkpoint."""
+    import orjson
+
+    from services.transparency.bundle import build_bundle
+    from services.transparency.service import TransparencyService
+    from services.transparency.settings import LogSettings
+
+    if bool(case) == all_:
+        typer.echo("error: give exactly one of --case ID or --all", err=True)
+        raise typer.Exit(2)
+    log = TransparencyService(LogSettings(database_url=_database(database)), follow=False)
+    try:
+        checkpoint = log.checkpoint_now() if tree_size is None else log.log.checkpoint(tree_size)
+        if checkpoint is None:
+            typer.echo(f"error: no stored checkpoint of size {tree_size}; list them with GET /v1/checkpoints",
+                       err=True)
+            raise typer.Exit(2)
+        records = log.ledger.timeline(case) if case else list(_feed(log.ledger))
+        if not records:
+            typer.echo(f"error: no events{f' for case {case!r}' if case else ''} in the ledger", err=True)
+            raise typer.Exit(2)
+        with typer.progressbar(length=len(records), label="exporting", file=sys.stderr) as bar:
+            bundle = build_bundle(records, log.log, checkpoint, {"case_id": case} if case else {"all": True},
+                                  progress=lambda: bar.update(1))
+    finally:
+        log.close()
+    out.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
+    typer.echo(f"{len(bundle['entries'])} events proven against checkpoint {checkpoint.size} → {out}"
+               + (f" ({bundle['after_checkpoint']} newer events left out)" if bundle["after_checkpoint"] else ""))
+
+
+def _feed(store):  # noqa: ANN001, ANN202
+    after = 0
+    while records := store.feed(after, 1000):
+        yield from records
+        after = records[-1].position
+
+
+@app.command()
+def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `esledger export`.")] = None,
+           key: Annotated[str | None, typer.Option("--key", help="The log's public key (text or file).")] = None,
+           live: Annotated[bool, typer.Option("--live", help="Check the database itself instead of a bundle.")]
+           = False,
+           database: DatabaseOption = None) -> None:
+    """Verify a bundle offline (no database), or the live database against its signed checkpoints."""
+    import orjson
+
+    if live == (bundle is not None):
+        typer.echo("error: give a BUNDLE file, or --live", err=True)
+        raise typer.Exit(2)
+    if live:
+        failures, summary = _verify_live(database, key)
+    else:
+        from services.transparency.bundle import verify_bundle
+
+        if key is None:
+            typer.echo("error: --key is required to verify a bundle (GET /v1/checkpoints/key gives it)", err=True)
+            raise typer.Exit(2)
+        assert bundle is not None
+        document = orjson.loads(bundle.read_bytes())
+        with typer.progressbar(length=len(document.get("entries", [])), label="verifying", file=sys.stderr) as bar:
+            size, failures = verify_bundle(document, _key_text(key), progress=lambda: bar.update(1))
+        summary = f"{len(document.get('entries', []))} events against checkpoint {size}"
+    for failure in failures:
+        typer.echo(f"FAIL {failure}")
+    if failures:
+        typer.echo(f"{len(failures)} failure(s) in {summary}")
+        raise typer.Exit(1)
+    typer.echo(f"OK: {summary} verified")
+
+
+def _verify_live(database: str | None, key: str | None) -> tuple[list, str]:
+    from services.transparency.audit import audit
+    from services.transparency.service import TransparencyService
+    from services.transparency.settings import LogSettings
+
+    log = TransparencyService(LogSettings(database_url=_database(database)), follow=False)
+    try:
+        vkey = _key_text(key) if key else log.signer.verifier_key
+        with typer.progressbar(length=max(log.ledger.head(), 1), label="auditing", file=sys.stderr) as bar:
+            summary, failures = audit(log.ledger, log.log, vkey, progress=lambda n: bar.update(1))
+    finally:
+        log.close()
+    return failures, (f"{summary['events']} events, {summary['leaves']} leaves, {summary['checkpoints']} "
+                      f"checkpoints (latest {summary['latest_checkpoint']})")
+
+
+db = typer.Typer(help="Database set-up (PostgreSQL).", no_args_is_help=True)
+app.add_typer(db, name="db")
+
+
+@db.command("grant")
+def grant(role: Annotated[str, typer.Argument(help="The role the services will log in as.")],
+          password: Annotated[str | None, typer.Option(help="Set this login password.")] = None,
+          database: DatabaseOption = None) -> None:
+    """Create the tables as their owner, then a role with INSERT and SELECT only on the ledger's tables."""
+    from services.ledger.roles import grant_app_role
+
+    for statement in grant_app_role(_database(database), role, password):
+        typer.echo(statement if "PASSWORD" not in statement else statement.split(" PASSWORD")[0] + " PASSWORD ***")

@@ -69,6 +69,14 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
+def log_settings(database_url: str, tmp_path: Path):  # noqa: ANN201
+    """The Merkle log with a development key of the test's own (never the repository's var/)."""
+    from services.transparency.settings import LogSettings
+
+    return LogSettings(database_url=database_url, dev_key_file=tmp_path / "dev.key")
+
+
+@pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings)
     with TestClient(app) as c:
@@ -83,12 +91,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_url(settings: Settings) -> Iterator[str]:
+def live_url(settings: Settings, log_settings) -> Iterator[str]:  # noqa: ANN001
     """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
     background thread."""
     from services.app import create_app as create_system
 
-    app = create_system("all", settings)
+    app = create_system("all", settings, log_settings=log_settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -126,13 +134,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def system(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+def system(settings: Settings, clock: FakeClock, log_settings) -> Iterator[TestClient]:  # noqa: ANN001
     """Ledger and projections in one process (the embedded arrangement) on the backend under test, with a
     clock the test controls. On PostgreSQL the projections follow by the library's LISTEN/NOTIFY runner."""
     from services.app import create_app as create_system
     from services.projections.settings import ProjectionSettings
 
     app = create_system("all", settings, ProjectionSettings(database_url=settings.database_url, max_wait_seconds=2),
-                        clock=clock)
+                        log_settings, clock=clock)
     with TestClient(app) as c:
         yield c

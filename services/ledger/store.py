@@ -9,7 +9,7 @@ commit order equals notification order and followers never miss an event.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -26,7 +26,34 @@ from services.ledger.records import Record
 ENTRY_TOPICS = (get_topic(Case.Opened), get_topic(Case.Entry))
 
 
+APPEND_ONLY = "append-only ledger table: UPDATE, DELETE and TRUNCATE are refused"
+
+
+def sqlite_append_only(table: str) -> list[str]:
+    """Triggers that make an SQLite table append-only (SQLite has no TRUNCATE: an unqualified DELETE fires
+    the DELETE trigger, which also disables its truncate optimisation)."""
+    return [f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END" for verb in ("UPDATE", "DELETE")]
+
+
+def postgres_append_only(schema: str, table: str) -> list[str]:
+    """Row triggers refusing UPDATE and DELETE, a statement trigger refusing TRUNCATE (PostgreSQL 14+)."""
+    q = SQL("{}.{}").format(Identifier(schema), Identifier(table)).as_string()
+    fn = SQL("{}.{}").format(Identifier(schema), Identifier("esledger_refuse_change")).as_string()
+    return [
+        f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+        f"'%: % on %', '{APPEND_ONLY}', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {q} FOR EACH ROW "
+        f"EXECUTE FUNCTION {fn}()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {q} FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION {fn}()",
+    ]
+
+
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *sqlite_append_only(self.events_table_name)]
+
     def select_stream(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's stored events in version order, each with its notification id."""
         with self.datastore.transaction(commit=False) as c:
@@ -43,6 +70,27 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """The library's recorder, append-only in the database, and able to run as a role that may only INSERT
+    and SELECT: the library's ``LOCK TABLE … IN EXCLUSIVE MODE`` needs UPDATE privilege, so the lock is
+    taken by a SECURITY DEFINER function owned by the table's owner instead — the same lock, in the same
+    transaction, so commit order still equals notification order."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = self.datastore.schema
+        table = SQL("{}.{}").format(Identifier(schema), Identifier(self.events_table_name)).as_string()
+        self.lock_function = SQL("{}.{}").format(Identifier(schema), Identifier(
+            f"esledger_lock_{self.events_table_name}")).as_string()
+        self.sql_create_statements += [SQL(s) for s in [  # type: ignore[misc]
+            *postgres_append_only(schema, self.events_table_name),
+            f"CREATE OR REPLACE FUNCTION {self.lock_function}() RETURNS void LANGUAGE sql SECURITY DEFINER "
+            f"SET search_path = pg_catalog AS $$ LOCK TABLE {table} IN EXCLUSIVE MODE $$",
+        ]]
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL(f"SELECT {self.lock_function}()"),  # type: ignore[arg-type]
+        ]
+
     def select_stream(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's stored events in version order, each with its notification id."""
         statement = SQL("SELECT * FROM {}.{} WHERE originator_id = %s ORDER BY originator_version").format(

@@ -14,10 +14,14 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from psycopg.sql import SQL
+
+from services.ledger.store import postgres_append_only, sqlite_append_only
 from services.tables import PostgresTables, SQLiteTables, Tables
 from services.transparency.merkle import CompactRange, Node, NodeReader
 
-APPLICATION = "Ledger"
+TRACKING_NAME = "Ledger/merkle-log"
+"""The log's key in the tracking table (on SQLite that table is shared with the read model's position)."""
 
 
 def _statements(leaves: str, nodes: str, checkpoints: str, mark: str, blob: str) -> dict[str, str]:
@@ -123,7 +127,7 @@ class MerkleLogMixin(Tables):
 
     def position(self) -> int:
         """The last ledger position integrated."""
-        return self.max_tracking_id(APPLICATION) or 0  # type: ignore[attr-defined]
+        return self.max_tracking_id(TRACKING_NAME) or 0  # type: ignore[attr-defined]
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
         """Store a signed tree head; False if one of that size exists already."""
@@ -158,18 +162,23 @@ def _checkpoint(row: tuple[Any, ...]) -> StoredCheckpoint:
     return StoredCheckpoint(int(row[0]), bytes(row[1]), row[2], row[3])
 
 
+TABLES = ("merkle_leaves", "merkle_nodes", "merkle_checkpoints")
+
+
 class SQLiteMerkleLog(MerkleLogMixin, SQLiteTables, SQLiteTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         self.datastore = datastore  # the library builds its CREATE statements in __init__, so bind first
-        self._bind(_statements("merkle_leaves", "merkle_nodes", "merkle_checkpoints", self.mark, "BLOB"))
+        self._bind(_statements(*TABLES, self.mark, "BLOB"))
         super().__init__(datastore, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self._create_statements()]
+        return [*super().construct_create_table_statements(), *self._create_statements(),
+                *(t for table in TABLES for t in sqlite_append_only(table))]
 
 
 class PostgresMerkleLog(MerkleLogMixin, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self._bind(_statements(*(self.table(datastore, n) for n in ("merkle_leaves", "merkle_nodes",
-                                                                      "merkle_checkpoints")), self.mark, "BYTEA"))
+        self._bind(_statements(*(self.table(datastore, n) for n in TABLES), self.mark, "BYTEA"))
+        self.sql_create_statements += [SQL(t) for table in TABLES  # type: ignore[misc]
+                                       for t in postgres_append_only(datastore.schema, table)]

@@ -1,0 +1,98 @@
+"""``esledger verify --live``: recompute every leaf and every case chain from the database and check them
+against the signed checkpoints, and each stored checkpoint against the next by a consistency proof.
+
+It trusts nothing stored but the public key: stored leaf hashes and nodes are compared with what the
+events recompute to, so an edit made by a database administrator is named, whichever table it touched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from services.ledger.chain import verify_chain
+from services.ledger.records import Record
+from services.ledger.store import LedgerStore
+from services.transparency import merkle
+from services.transparency.bundle import Failure, _where
+from services.transparency.checkpoint import CheckpointError, verify_checkpoint
+from services.transparency.leaf import record_leaf_hash
+from services.transparency.log import MerkleLogMixin
+from services.transparency.merkle import ProofError
+from services.transparency.note import NoteError
+
+
+def _all_records(store: LedgerStore, page: int = 1000) -> Iterator[Record]:
+    after = 0
+    while records := store.feed(after, page):
+        yield from records
+        after = records[-1].position
+
+
+def audit(store: LedgerStore, log: MerkleLogMixin, verifier_key: str,
+          progress: Callable[[int], None] = lambda n: None) -> tuple[dict[str, Any], list[Failure]]:
+    failures: list[Failure] = []
+    checkpoints = sorted(log.checkpoints(2**62, 2**31), key=lambda c: c.size)
+    for cp in checkpoints:
+        try:
+            signed = verify_checkpoint(cp.note, verifier_key)
+        except (NoteError, CheckpointError) as exc:
+            failures.append(Failure(f"checkpoint {cp.size}", str(exc)))
+            continue
+        if (signed.size, signed.root) != (cp.size, cp.root):
+            failures.append(Failure(f"checkpoint {cp.size}", "stored size/root differ from the signed note"))
+    for old, new in zip(checkpoints, checkpoints[1:], strict=False):
+        try:
+            merkle.verify_consistency(old.size, new.size, old.root, new.root,
+                                      merkle.consistency_proof(old.size, new.size, log))
+        except (ProofError, LookupError) as exc:
+            failures.append(Failure(f"checkpoints {old.size} → {new.size}", f"not consistent: {exc}"))
+
+    size = log.size()
+    stored = {leaf.position: leaf for leaf in log.leaves(0, size)}
+    recomputed: list[bytes] = []
+    chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    seen = 0
+    for record in _all_records(store):
+        data = record.to_json()
+        chains[record.case_id].append(data)
+        leaf_hash = record_leaf_hash(data)
+        leaf = stored.pop(record.position, None)
+        if leaf is None:
+            if seen < size:
+                failures.append(Failure(_where(data), "this event is not in the Merkle log where the ledger's "
+                                                      "order puts it (inserted or moved)"))
+        else:
+            if leaf.index != seen:
+                failures.append(Failure(_where(data), f"logged as leaf {leaf.index}, but it is entry {seen} of "
+                                                      "the ledger (an event before it was removed or added)"))
+            if leaf.hash != leaf_hash:
+                failures.append(Failure(_where(data), f"recomputed leaf hash {leaf_hash.hex()} != logged "
+                                                      f"{leaf.hash.hex()}: the stored event was altered"))
+        if seen < size:
+            recomputed.append(leaf_hash)
+        seen += 1
+        progress(seen)
+    for position, leaf in sorted(stored.items()):
+        failures.append(Failure(f"leaf {leaf.index} (position {position})",
+                                "the ledger no longer holds this event (deleted, or its position changed)"))
+    for case_id, records in chains.items():
+        check = verify_chain(records)
+        if not check.valid:
+            failures.append(Failure(f"case {case_id!r} version {check.broken_at}", f"hash chain: {check.reason}"))
+
+    if checkpoints:
+        latest = checkpoints[-1]
+        if latest.size <= len(recomputed) and merkle.merkle_root(recomputed[:latest.size]) != latest.root:
+            failures.append(Failure(f"checkpoint {latest.size}", "the ledger's events no longer hash to the "
+                                                                 "signed root"))
+        try:
+            if merkle.root(latest.size, log) != latest.root:
+                failures.append(Failure(f"checkpoint {latest.size}", "the stored tree nodes do not give the "
+                                                                     "signed root"))
+        except LookupError as exc:
+            failures.append(Failure(f"checkpoint {latest.size}", f"stored tree nodes missing: {exc}"))
+    summary = {"events": seen, "leaves": size, "checkpoints": len(checkpoints),
+               "latest_checkpoint": checkpoints[-1].size if checkpoints else None}
+    return summary, failures

@@ -1,0 +1,92 @@
+"""The Merkle log over the real ledger, on both backends: checkpoints, proofs over HTTP, bundles."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import orjson
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from services.cli import app as cli
+from services.transparency import merkle
+from services.transparency.checkpoint import verify_checkpoint
+from services.transparency.leaf import record_leaf_hash
+from tests.helpers import CE, body, examples
+
+runner = CliRunner()
+
+
+def _load(client: TestClient) -> list[dict]:
+    client.app.state.ledger.clock.set("2026-11-27T12:00:00+08:00")  # the system's simulated clock
+    records = []
+    for events in examples().values():
+        for event in events:
+            response = client.post("/v1/events", content=body(event), headers=CE)
+            assert response.status_code == 201
+            records.append(response.json())
+    return records
+
+
+def _b(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+def test_every_event_is_a_leaf_in_commit_order_and_proofs_verify(system: TestClient) -> None:
+    records = _load(system)
+    first = system.post("/v1/checkpoints").json()
+    key = system.get("/v1/checkpoints/key").text.strip()
+    signed = verify_checkpoint(first["checkpoint"], key)
+    assert signed.size == len(records) == first["tree_size"]
+    assert system.get("/v1/checkpoints/latest").text == first["checkpoint"]
+    for index, record in enumerate(records):
+        proof = system.get("/v1/proofs/inclusion", params={"position": record["position"],
+                                                           "tree_size": signed.size}).json()
+        assert proof["leaf_index"] == index
+        assert _b(proof["leaf_hash"]) == record_leaf_hash(record)
+        merkle.verify_inclusion(record_leaf_hash(record), index, signed.size,
+                                [_b(h) for h in proof["inclusion_path"]], signed.root)
+    more = system.post("/v1/events", content=body(examples()["grievance.jsonl"][0] | {"id": "again-1",
+                                                                                       "subject": "GR-X"}),
+                       headers=CE)
+    assert more.status_code == 201
+    second = verify_checkpoint(system.post("/v1/checkpoints").json()["checkpoint"], key)
+    assert second.size == signed.size + 1
+    proof = system.get("/v1/proofs/consistency", params={"from": signed.size, "to": second.size}).json()
+    merkle.verify_consistency(signed.size, second.size, signed.root, second.root,
+                              [_b(h) for h in proof["consistency_path"]])
+    history = system.get("/v1/checkpoints").json()["checkpoints"]
+    assert [c["tree_size"] for c in history[:2]] == [second.size, signed.size]
+
+
+def test_proof_requests_outside_the_log_are_problems(system: TestClient) -> None:
+    _load(system)
+    size = system.post("/v1/checkpoints").json()["tree_size"]
+    assert system.get("/v1/proofs/consistency", params={"from": 1, "to": size + 5}).status_code == 400
+    assert system.get("/v1/proofs/inclusion", params={"position": 10**9}).status_code == 404
+
+
+def test_a_case_bundle_verifies_offline_with_only_the_public_key(system: TestClient, settings, tmp_path: Path,
+                                                                 log_settings, monkeypatch) -> None:
+    _load(system)
+    key = system.get("/v1/checkpoints/key").text.strip()
+    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(log_settings.dev_key_file))
+    out = tmp_path / "case.bundle.json"
+    exported = runner.invoke(cli, ["export", "--case", "IN-2026-0042", "--out", str(out),
+                                   "--database", settings.database_url])
+    assert exported.exit_code == 0, exported.output
+    (tmp_path / "log.pub").write_text(key)
+    checked = runner.invoke(cli, ["verify", str(out), "--key", str(tmp_path / "log.pub")])
+    assert checked.exit_code == 0, checked.output
+    assert "OK: 19 events" in checked.output
+    wrong = runner.invoke(cli, ["verify", str(out), "--key", key.replace(key.split("+")[0], "other.example/log")])
+    assert wrong.exit_code == 1 and "FAIL checkpoint" in wrong.output
+    bundle = orjson.loads(out.read_bytes())
+    bundle["entries"][3]["record"]["event"]["data"]["case_files"] = ["改过的案卷"]
+    out.write_bytes(orjson.dumps(bundle))
+    altered = runner.invoke(cli, ["verify", str(out), "--key", key])
+    assert altered.exit_code == 1
+    position = bundle["entries"][3]["record"]["position"]
+    assert f"FAIL position {position} (case 'IN-2026-0042' version 4): leaf hash recomputed" in altered.output
+    assert "case 'IN-2026-0042' version 4: hash chain" in altered.output
