@@ -134,6 +134,9 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # A role with INSERT and SELECT only may not CREATE: its deployments say create_tables=false and
+            # let the owner create them (esledger db grant).
+            "CREATE_TABLE": query.get("create_tables", ["true"])[0],
             "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
         }
     raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:///PATH or postgresql://...")
