@@ -57,13 +57,23 @@ def main() -> None:
         build = time.perf_counter() - t
         print(file=sys.stderr)
         n = log.size()
-        root = merkle.root(n, log)
+        with log.reading() as nodes:
+            root = merkle.root(n, nodes)
+
+        def inclusion_proof(index: int) -> list[bytes]:
+            with log.reading() as nodes:  # as the API serves one: one checkout, O(log n) node reads
+                return merkle.inclusion_proof(index, n, nodes)
+
+        def consistency_proof(old: int) -> list[bytes]:
+            with log.reading() as nodes:
+                return merkle.consistency_proof(old, n, nodes)
+
         idx = [rng.randrange(n) for _ in range(args.samples)]
         it = iter(idx)
-        inclusion = timed(lambda: merkle.inclusion_proof(next(it), n, log), args.samples)
-        pairs = iter([(rng.randrange(1, n), n) for _ in range(args.samples)])
-        consistency = timed(lambda: merkle.consistency_proof(*next(pairs), log), args.samples)
-        proofs = [(i, merkle.inclusion_proof(i, n, log)) for i in idx[:500]]
+        inclusion = timed(lambda: inclusion_proof(next(it)), args.samples)
+        olds = iter([rng.randrange(1, n) for _ in range(args.samples)])
+        consistency = timed(lambda: consistency_proof(next(olds)), args.samples)
+        proofs = [(i, inclusion_proof(i)) for i in idx[:500]]
         leaf = [log.leaves(i, i + 1)[0].hash for i, _ in proofs]
         t = time.perf_counter()
         rounds = 0

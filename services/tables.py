@@ -33,6 +33,10 @@ class Tables(ABC):
     def _execute(self, cursor: Any, name: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run the named statement; its rows as tuples."""
 
+    @abstractmethod
+    def _execute_many(self, cursor: Any, name: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run the named statement once per row, in one round trip where the driver can."""
+
     def _create_statements(self) -> list[str]:
         return [s for name, s in self.statements.items() if name.startswith("create")]
 
@@ -52,6 +56,9 @@ class SQLiteTables(Tables):
         cursor.execute(self.statements[name], params)
         return [tuple(row) for row in cursor.fetchall()]
 
+    def _execute_many(self, cursor: Any, name: str, rows: list[tuple[Any, ...]]) -> None:
+        cursor.executemany(self.statements[name], rows)
+
 
 class PostgresTables(Tables):
     mark = "%s"
@@ -68,3 +75,6 @@ class PostgresTables(Tables):
     def _execute(self, cursor: Any, name: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         cursor.execute(SQL(self.statements[name]), params)  # type: ignore[arg-type]
         return [tuple(row.values()) for row in cursor.fetchall()] if cursor.description else []
+
+    def _execute_many(self, cursor: Any, name: str, rows: list[tuple[Any, ...]]) -> None:
+        cursor.executemany(SQL(self.statements[name]), rows)  # type: ignore[arg-type]

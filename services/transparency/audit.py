@@ -44,8 +44,9 @@ def audit(store: LedgerStore, log: MerkleLogMixin, verifier_key: str,
             failures.append(Failure(f"checkpoint {cp.size}", "stored size/root differ from the signed note"))
     for old, new in zip(checkpoints, checkpoints[1:], strict=False):
         try:
-            merkle.verify_consistency(old.size, new.size, old.root, new.root,
-                                      merkle.consistency_proof(old.size, new.size, log))
+            with log.reading() as nodes:
+                proof = merkle.consistency_proof(old.size, new.size, nodes)
+            merkle.verify_consistency(old.size, new.size, old.root, new.root, proof)
         except (ProofError, LookupError) as exc:
             failures.append(Failure(f"checkpoints {old.size} → {new.size}", f"not consistent: {exc}"))
 
@@ -88,7 +89,9 @@ def audit(store: LedgerStore, log: MerkleLogMixin, verifier_key: str,
             failures.append(Failure(f"checkpoint {latest.size}", "the ledger's events no longer hash to the "
                                                                  "signed root"))
         try:
-            if merkle.root(latest.size, log) != latest.root:
+            with log.reading() as nodes:
+                stored_root = merkle.root(latest.size, nodes)
+            if stored_root != latest.root:
                 failures.append(Failure(f"checkpoint {latest.size}", "the stored tree nodes do not give the "
                                                                      "signed root"))
         except LookupError as exc:

@@ -45,9 +45,10 @@ def build_bundle(records: Iterable[Record], log: MerkleLogMixin, checkpoint: Sto
         if leaf is None or leaf.index >= checkpoint.size:
             later += 1
             continue
+        with log.reading() as nodes:
+            path = merkle.inclusion_proof(leaf.index, checkpoint.size, nodes)
         entries.append({"record": record.to_json(), "leaf_index": leaf.index, "leaf_hash": _b64(leaf.hash),
-                        "inclusion_path": [_b64(h) for h in merkle.inclusion_proof(leaf.index, checkpoint.size,
-                                                                                    log)]})
+                        "inclusion_path": [_b64(h) for h in path]})
         progress()
     return {"format": BUNDLE_FORMAT, "scope": dict(scope), "checkpoint": checkpoint.note,
             "after_checkpoint": later, "entries": entries}

@@ -6,7 +6,8 @@ ledger's commit order, whatever restarts or concurrent sequencers do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from psycopg.sql import SQL
 
 from services.ledger.store import postgres_append_only, sqlite_append_only
 from services.tables import PostgresTables, SQLiteTables, Tables
-from services.transparency.merkle import CompactRange, Node, NodeReader
+from services.transparency.merkle import CompactRange, NodeReader
 
 TRACKING_NAME = "Ledger/merkle-log"
 """The log's key in the tracking table (on SQLite that table is shared with the read model's position)."""
@@ -86,19 +87,17 @@ class MerkleLogMixin(Tables):
         try:
             with self._transaction(commit=True) as cursor:
                 self._insert_tracking(cursor, tracking)
-                size = self._size(cursor)
-                tree = CompactRange.load(size, _CursorReader(self, cursor))
+                tree = CompactRange.load(self._size(cursor), _CursorReader(self, cursor))
+                leaf_rows, node_rows = [], []
                 for position, h in leaves:
-                    self._execute(cursor, "insert_leaf", (tree.size, position, h))
+                    leaf_rows.append((tree.size, position, h))
                     tree, nodes = tree.append(h)
-                    self._store_nodes(cursor, nodes)
+                    node_rows += [(n.level, n.index, n.hash) for n in nodes]
+                self._execute_many(cursor, "insert_leaf", leaf_rows)
+                self._execute_many(cursor, "insert_node", node_rows)
                 return tree.size
         except IntegrityError:
             return -1
-
-    def _store_nodes(self, cursor: Any, nodes: Sequence[Node]) -> None:
-        for n in nodes:
-            self._execute(cursor, "insert_node", (n.level, n.index, n.hash))
 
     def _size(self, cursor: Any) -> int:
         top = self._execute(cursor, "size")[0][0]
@@ -112,8 +111,11 @@ class MerkleLogMixin(Tables):
         with self._transaction(commit=False) as cursor:
             return _CursorReader(self, cursor).node(level, index)
 
-    def reader(self) -> NodeReader:
-        return self
+    @contextmanager
+    def reading(self) -> Iterator[NodeReader]:
+        """Node reads on one connection in one transaction: a proof's O(log n) reads cost one checkout."""
+        with self._transaction(commit=False) as cursor:
+            yield _CursorReader(self, cursor)
 
     def leaf_at(self, position: int) -> Leaf | None:
         with self._transaction(commit=False) as cursor:

@@ -62,7 +62,8 @@ def sign_checkpoint(log: MerkleLogMixin, signer: Signer, now: datetime) -> Store
     latest = log.latest_checkpoint()
     if latest is not None and latest.size >= size:
         return latest
-    root = merkle.root(size, log)
+    with log.reading() as nodes:
+        root = merkle.root(size, nodes)
     checkpoint = StoredCheckpoint(size, root, signer.checkpoint(size, root), format_instant(now))
     log.add_checkpoint(checkpoint)
     return log.checkpoint(size) or checkpoint
@@ -163,9 +164,10 @@ class TransparencyService:
         if leaf.index >= size:
             raise Problem("bad-request", f"position {position} is leaf {leaf.index}, outside a tree of {size}",
                           errors=[{"parameter": "tree_size", "rule": "range"}])
-        return {"position": position, "leaf_index": leaf.index, "tree_size": size, "leaf_hash": b64(leaf.hash),
-                "root": b64(merkle.root(size, self.log)),
-                "inclusion_path": [b64(h) for h in merkle.inclusion_proof(leaf.index, size, self.log)]}
+        with self.log.reading() as nodes:
+            return {"position": position, "leaf_index": leaf.index, "tree_size": size, "leaf_hash": b64(leaf.hash),
+                    "root": b64(merkle.root(size, nodes)),
+                    "inclusion_path": [b64(h) for h in merkle.inclusion_proof(leaf.index, size, nodes)]}
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         with self._storage():
@@ -176,6 +178,7 @@ class TransparencyService:
         if not 0 < first <= second:
             raise Problem("bad-request", f"from {first} must be in 1..{second}",
                           errors=[{"parameter": "from", "rule": "range"}])
-        return {"from": first, "to": second, "from_root": b64(merkle.root(first, self.log)),
-                "to_root": b64(merkle.root(second, self.log)),
-                "consistency_path": [b64(h) for h in merkle.consistency_proof(first, second, self.log)]}
+        with self.log.reading() as nodes:
+            return {"from": first, "to": second, "from_root": b64(merkle.root(first, nodes)),
+                    "to_root": b64(merkle.root(second, nodes)),
+                    "consistency_path": [b64(h) for h in merkle.consistency_proof(first, second, nodes)]}
