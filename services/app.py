@@ -37,7 +37,7 @@ def create_app(role: Role = "all", settings: Settings | None = None,
     projections = ProjectionService(projection_settings, clock) if role != "ledger" else None
     log = TransparencyService(log_settings or LogSettings(database_url=settings.database_url)) \
         if role != "projections" else None
-    followers = [f for f in (projections and projections.follower, log and log.sequencer) if f is not None]
+    followers = [f for f in (projections and projections.follower, log and log.follower) if f is not None]
 
     def notify() -> None:
         for follower in followers:

@@ -3,11 +3,15 @@ backoff) instead of stalling them. Used by the projections and by the Merkle log
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from services.availability import database_answers
+from services.ledger.problems import Problem
 
 log = logging.getLogger("esledger.following")
 
@@ -78,3 +82,33 @@ class PollingFollower(Follower):
                 if step() == 0:
                     self._wake.wait(self.interval)
                     self._wake.clear()
+
+
+class Component:
+    """A service part that owns storage handles (cached properties named in ``handles``, closed on close)
+    and at most one follower. Starting opens the handles first, serially — PostgreSQL's CREATE TYPE is not
+    safe against a concurrent creator — and a database that is down then is no reason not to start: requests
+    answer 503 and the follower retries."""
+
+    handles: tuple[str, ...] = ()
+    follower: Follower | None = None
+    retry_after_seconds: int = 5
+
+    def start(self) -> None:
+        with contextlib.suppress(Problem), self._storage():
+            for name in self.handles:
+                getattr(self, name)
+        if self.follower is not None:
+            self.follower.start()
+
+    def close(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+        for name in self.handles:
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        with database_answers(self.retry_after_seconds):
+            yield

@@ -3,16 +3,14 @@ calendar, thresholds) and a clock. Answers are evaluated at the clock's time unl
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from services.availability import database_answers
 from services.domain.casefile import Policy
+from services.following import Component
 from services.ledger.instants import utc_now
 from services.ledger.problems import Problem
 from services.ledger.store import LedgerStore, open_store
@@ -22,11 +20,14 @@ from services.projections.settings import ProjectionSettings
 from services.projections.view import CaseViewMixin
 
 
-class ProjectionService:
+class ProjectionService(Component):
+    handles = ("ledger", "view")
+
     def __init__(self, settings: ProjectionSettings, clock: Callable[[], datetime] = utc_now,
                  follow: bool = True) -> None:
         self.settings = settings
         self.clock = clock
+        self.retry_after_seconds = settings.retry_after_seconds
         self.follower: Follower | None = follower_for(settings.database_url) if follow else None
 
     @cached_property
@@ -42,27 +43,6 @@ class ProjectionService:
     @cached_property
     def ledger(self) -> LedgerStore:
         return open_store(self.settings.database_url)
-
-    def start(self) -> None:
-        # Create the ledger's and the read model's tables here, serially: PostgreSQL's CREATE TYPE is not
-        # safe against a concurrent creator, and the follower and the ledger would otherwise race to it.
-        # A database that is down now is no reason not to start: queries answer 503 and the follower retries.
-        with contextlib.suppress(Problem), self._storage():
-            _ = self.ledger, self.view
-        if self.follower is not None:
-            self.follower.start()
-
-    def close(self) -> None:
-        if self.follower is not None:
-            self.follower.stop()
-        for name in ("view", "ledger"):
-            if name in self.__dict__:
-                self.__dict__.pop(name).close()
-
-    @contextmanager
-    def _storage(self) -> Iterator[None]:
-        with database_answers(self.settings.retry_after_seconds):
-            yield
 
     # -- consistency ----------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:

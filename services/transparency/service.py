@@ -4,7 +4,6 @@ signed checkpoints (periodic and on demand), and RFC 9162 proofs read from the s
 from __future__ import annotations
 
 import base64
-import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +15,7 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.utils import Environment
 
-from services.availability import database_answers
-from services.following import PollingFollower, Step
+from services.following import Component, PollingFollower, Step
 from services.ledger.instants import format_instant
 from services.ledger.problems import Problem
 from services.ledger.store import ENTRY_TOPICS, LedgerStore, entry_record, open_store, persistence_env
@@ -69,12 +67,14 @@ def sign_checkpoint(log: MerkleLogMixin, signer: Signer, now: datetime) -> Store
     return log.checkpoint(size) or checkpoint
 
 
-class TransparencyService:
+class TransparencyService(Component):
+    handles = ("ledger", "log")
+
     def __init__(self, settings: LogSettings, follow: bool = True) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._last_signed = 0.0
-        self.sequencer = PollingFollower(self._sequencing) if follow else None
+        self.follower = PollingFollower(self._sequencing) if follow else None
 
     @cached_property
     def signer(self) -> Signer:
@@ -90,22 +90,7 @@ class TransparencyService:
 
     def start(self) -> None:
         _ = self.signer  # a bad key file should stop the service; a database that is down should not
-        with contextlib.suppress(Problem), self._storage():
-            _ = self.ledger, self.log
-        if self.sequencer is not None:
-            self.sequencer.start()
-
-    def close(self) -> None:
-        if self.sequencer is not None:
-            self.sequencer.stop()
-        for name in ("log", "ledger"):
-            if name in self.__dict__:
-                self.__dict__.pop(name).close()
-
-    @contextmanager
-    def _storage(self) -> Iterator[None]:
-        with database_answers(5):
-            yield
+        super().start()
 
     @contextmanager
     def _sequencing(self) -> Iterator[Step]:
