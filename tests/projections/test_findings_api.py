@@ -182,3 +182,66 @@ def test_listing_cases_with_warnings_and_filters(system: TestClient, clock) -> N
     assert sum(r["grievances_received"] for r in stats) == 1
     csv = system.get("/v1/statistics", params={"format": "csv"})
     assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("unit_code,unit_name,month")
+
+
+def test_art9_complainant_not_informed_of_the_transfer_is_17_4(system: TestClient, clock) -> None:
+    """第九条第一款: received 2026-09-22, transferred 09-25; informing is due by receipt + 10 days → 10-02,
+    a National Day holiday → 2026-10-08 24:00."""
+    s = Scenario(system, clock, "GR-INFORM")
+    s.act("grievance.received", "2026-09-22")
+    s.act("grievance.transferred", "2026-09-25")
+    s.at("2026-10-08T20:00:00+08:00")
+    assert s.deadline("art9.inform")["status"] == "pending"
+    s.at("2026-10-09T08:00:00+08:00")
+    [finding] = s.findings("art9.inform")
+    assert (finding["article"], finding["items"]) == ("17", ["四"])
+
+
+def test_art9_respondent_not_notified_within_10_days_of_acceptance_is_17_1_and_4(system: TestClient, clock) -> None:
+    """第九条第二款: accepted 2026-09-22; 10 days → 10-02 holiday → due 2026-10-08 24:00."""
+    s = Scenario(system, clock, "GR-NOTIFY")
+    s.act("grievance.received", "2026-09-21")
+    s.act("grievance.accepted", "2026-09-22")
+    s.at("2026-10-09T08:00:00+08:00")
+    deadline = s.deadline("art9.notify")
+    assert deadline["status"] == "breached" and deadline["due"] == "2026-10-09T00:00:00+08:00"
+    assert s.findings("art9.notify")[0]["items"] == ["一", "四"]
+
+
+def test_art17_4_grievance_bounced_back_after_transfer(system: TestClient, clock) -> None:
+    s = Scenario(system, clock, "GR-BOUNCE")
+    s.act("grievance.received", "2026-09-01")
+    s.act("grievance.transferred", "2026-09-03")
+    s.act("grievance.accepted", "2026-09-10")
+    [finding] = s.findings("art17_4.bounced_back")
+    assert (finding["article"], finding["items"]) == ("17", ["四"])
+
+
+def test_art7_review_opinion_not_complied_with_in_its_period(system: TestClient, clock) -> None:
+    """第七条: the review opinion of 2026-09-22 orders correction within 15 days → 10-07 holiday → due
+    2026-10-08 24:00."""
+    s = Scenario(system, clock, "RF-CORRECT")
+    s.act("normative_document.published", "2026-08-20")
+    s.act("normative_document.filed", "2026-08-25", document_number="沙政数规〔2026〕1号")
+    s.act("normative_document.review_concluded", "2026-09-22", document_number="沙政数规〔2026〕1号",
+          outcome="correct", correction_period_days=15)
+    s.at("2026-10-09T08:00:00+08:00")
+    deadline = s.deadline("art7.correct")
+    assert deadline["status"] == "breached" and deadline["due"] == "2026-10-09T00:00:00+08:00"
+    assert s.findings("art7.correct")[0]["article"] == "7"
+
+
+def test_art11_correction_overdue_and_not_escalated_is_17_2(system: TestClient, clock) -> None:
+    """第十一条: the notice sets correction by 2026-09-15 (a Tuesday); nothing corrected; escalation (local
+    policy, 30 days from that last day) is due 2026-10-15 24:00; none came → 第十七条（二）."""
+    s = Scenario(system, clock, "IN-ESCALATE")
+    s.act("inspection.opened", "2026-08-20")
+    s.act("inspection.violation_found", "2026-08-28")
+    s.act("inspection.notice_issued", "2026-09-01", correction_due_date="2026-09-15")
+    s.at("2026-09-16T08:00:00+08:00")
+    assert s.deadline("art11.correct")["status"] == "breached"
+    assert s.deadline("art11.escalate")["status"] == "pending"
+    s.at("2026-10-16T08:00:00+08:00")
+    escalate = s.deadline("art11.escalate")
+    assert escalate["status"] == "breached" and escalate["due"] == "2026-10-16T00:00:00+08:00"
+    assert s.findings("art11.escalate")[0]["items"] == ["二"]
