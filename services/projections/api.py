@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from services.domain.presentation import instant_json
 from services.ledger.problems import Problem
 from services.projections.queries import CaseFilter, as_csv
 from services.projections.service import ProjectionService
@@ -42,7 +43,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         where = CaseFilter(kind=kind, status=status, unit=unit, has_breach=has_breach,
                            due_before=_instant(due_before, "due_before"), warning=warning)
         views = service.cases(where, _instant(as_of, "as_of"))
-        return JSON({"as_of": service.at(as_of).isoformat(), "count": len(views), "cases": views})
+        return JSON({"as_of": instant_json(service.at(as_of)), "count": len(views), "cases": views})
 
     @router.get("/v1/cases/{case_id}", summary="One case: status, deadlines and findings with reasons")
     def get_case(case_id: str, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
@@ -62,7 +63,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         service.await_position(min_position)
         rows = service.deadlines(_instant(as_of, "as_of"), level=level, unit=unit, responsible=responsible,
                                  status=status, due_before=_instant(due_before, "due_before"))
-        return JSON({"as_of": service.at(as_of).isoformat(), "count": len(rows), "deadlines": rows})
+        return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "deadlines": rows})
 
     @router.get("/v1/findings", summary="Breaches and candidate findings (第十六–十八条), with determinations")
     def list_findings(as_of: AsOf = None, min_position: MinPosition = None, article: str | None = None,
@@ -70,7 +71,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
                       determination: Literal["candidate", "confirmed", "dismissed"] | None = None) -> Response:
         service.await_position(min_position)
         rows = service.findings(_instant(as_of, "as_of"), article=article, unit=unit, determination=determination)
-        return JSON({"as_of": service.at(as_of).isoformat(), "count": len(rows), "findings": rows})
+        return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "findings": rows})
 
     @router.get("/v1/statistics", summary="Monthly statistics per unit (第十条第四项), JSON or CSV")
     def get_statistics(as_of: AsOf = None, min_position: MinPosition = None, month: str | None = None,
@@ -80,7 +81,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         if format == "csv":
             return Response(as_csv(rows), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="statistics.csv"'})
-        return JSON({"as_of": service.at(as_of).isoformat(), "rows": [r.to_json() for r in rows]})
+        return JSON({"as_of": instant_json(service.at(as_of)), "rows": [r.to_json() for r in rows]})
 
     @router.get("/v1/projections/health", summary="Read model position, ledger head and the lag between")
     def health() -> Response:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from services.domain.casefile import Policy, view_case, view_cases
+from services.domain.presentation import instant_json
 from services.domain.statistics import monthly_statistics, statistics_csv
 
 Records = Mapping[str, Sequence[Mapping[str, Any]]]
@@ -112,6 +113,6 @@ def as_csv(rows: list[Any]) -> str:
 def replay(records: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[str, Any]]:
     """The case at each instant the ledger learned something about it: a review steps through these."""
     instants = sorted({datetime.fromisoformat(r["recorded_at"]) for r in records})
-    return [{"as_of": at.isoformat(), "recorded_version": max(r["case_version"] for r in records
+    return [{"as_of": instant_json(at), "recorded_version": max(r["case_version"] for r in records
                                                            if datetime.fromisoformat(r["recorded_at"]) <= at),
              "view": case_view(records, policy, at)} for at in instants]
