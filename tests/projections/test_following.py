@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import psycopg
+import pytest
 from fastapi.testclient import TestClient
 
 from services.ledger.api import create_app as ledger_app
@@ -127,3 +129,23 @@ def test_rebuild_command_reports_progress_and_the_position(settings: Settings) -
     assert result.exit_code == 0, result.output
     assert f"read model rebuilt up to ledger position {last}" in result.output
     assert _dump(settings.database_url)[0] == last
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_lost_connection_restarts_the_runner_instead_of_stalling(system: TestClient, clock,
+                                                                   database_url: str) -> None:
+    """Every connection to the database is killed (as a server restart or a network cut would): the
+    LISTEN/NOTIFY runner fails, its supervisor restarts it, and the read model catches up."""
+    clock.set("2026-09-22T12:00:00+08:00")
+    first = system.post("/v1/events", content=body(received("GR-LOST-1")), headers=CE).json()
+    assert system.get("/v1/cases/GR-LOST-1", params={"min_position": first["position"]}).status_code == 200
+    with psycopg.connect(database_url.split("?")[0], autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    second = system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
+    if second.status_code == 503:  # the pool noticed first; the client retries as Retry-After says
+        second = system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
+    assert second.status_code == 201, second.text
+    answer = system.get("/v1/cases/GR-LOST-2", params={"min_position": second.json()["position"]})
+    assert answer.status_code == 200, answer.text
+    assert system.get("/v1/projections/health").json()["restarts"] >= 1

@@ -1,0 +1,38 @@
+"""Faults lose nothing and duplicate nothing: a write that fails inside the database transaction stores
+none of its batch, and the client's retry then stores it exactly once."""
+
+from __future__ import annotations
+
+import pytest
+from eventsourcing.persistence import OperationalError
+from fastapi.testclient import TestClient
+
+from tests.helpers import BATCH, accepted, body, received
+
+
+def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(client: TestClient,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    events = [received("GR-FAULT"), accepted("GR-FAULT"), received("GR-FAULT-2")]
+    client.get("/healthz")  # opens the store
+    recorder = client.app.state.ledger._store.recorder
+    # The method that inserts the rows inside the transaction (PostgreSQL: after taking the table lock).
+    name = "_insert_stored_events" if hasattr(recorder, "_insert_stored_events") else "_insert_events"
+    real_insert = getattr(recorder, name)
+
+    def insert_then_crash(cursor, stored_events, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        real_insert(cursor, stored_events, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly (simulated, rows inserted)")
+
+    monkeypatch.setattr(recorder, name, insert_then_crash)
+    failed = client.post("/v1/events:batch", content=body(events), headers=BATCH)
+    assert failed.status_code == 503 and failed.headers["Retry-After"]
+    monkeypatch.undo()
+    assert client.get("/healthz").json()["head"] == 0
+    assert client.get("/v1/cases/GR-FAULT/events").status_code == 404
+
+    retried = client.post("/v1/events:batch", content=body(events), headers=BATCH)
+    assert retried.status_code == 201
+    assert [i["outcome"] for i in retried.json()] == ["created"] * 3
+    again = client.post("/v1/events:batch", content=body(events), headers=BATCH)
+    assert [i["outcome"] for i in again.json()] == ["duplicate"] * 3
+    assert client.get("/v1/cases/GR-FAULT/events").json()["version"] == 2
