@@ -21,7 +21,9 @@ def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(client:
 
     def insert_then_crash(cursor, stored_events, **kwargs):  # noqa: ANN001, ANN003, ANN202
         real_insert(cursor, stored_events, **kwargs)
-        raise OperationalError("server closed the connection unexpectedly (simulated, rows inserted)")
+        if name == "_insert_stored_events":  # PostgreSQL: the server kills this session before the commit
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        raise OperationalError("the process died before the commit (simulated, rows inserted)")
 
     monkeypatch.setattr(recorder, name, insert_then_crash)
     failed = client.post("/v1/events:batch", content=body(events), headers=BATCH)
