@@ -212,14 +212,15 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
     if live == (bundle is not None):
         typer.echo("error: give a BUNDLE file, or --live", err=True)
         raise typer.Exit(2)
+    if key is None:
+        typer.echo("error: --key is required: the log's public key as published (GET /v1/checkpoints/key "
+                   "serves it), never one read from the system under review", err=True)
+        raise typer.Exit(2)
     if live:
-        failures, summary = _verify_live(database, key)
+        failures, summary = _verify_live(database, _key_text(key))
     else:
         from services.transparency.bundle import verify_bundle
 
-        if key is None:
-            typer.echo("error: --key is required to verify a bundle (GET /v1/checkpoints/key gives it)", err=True)
-            raise typer.Exit(2)
         assert bundle is not None
         document = orjson.loads(bundle.read_bytes())
         with typer.progressbar(length=len(document.get("entries", [])), label="verifying", file=sys.stderr) as bar:
@@ -233,14 +234,13 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
     typer.echo(f"OK: {summary} verified")
 
 
-def _verify_live(database: str | None, key: str | None) -> tuple[list, str]:
+def _verify_live(database: str | None, vkey: str) -> tuple[list, str]:
     from services.transparency.audit import audit
     from services.transparency.service import TransparencyService
     from services.transparency.settings import LogSettings
 
     log = TransparencyService(LogSettings(database_url=_database(database)), follow=False)
     try:
-        vkey = _key_text(key) if key else log.signer.verifier_key
         with typer.progressbar(length=max(log.ledger.head(), 1), label="auditing", file=sys.stderr) as bar:
             summary, failures = audit(log.ledger, log.log, vkey, progress=lambda n: bar.update(1))
     finally:
