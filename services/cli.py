@@ -161,6 +161,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
            all_: Annotated[bool, typer.Option("--all", help="Every event of the ledger.")] = False,
            tree_size: Annotated[int | None, typer.Option(help="Prove against the stored checkpoint of this "
                                                               "size (default: sign one now).")] = None,
+           since_size: Annotated[int | None, typer.Option(help="Add a consistency proof from the stored "
+                                                               "checkpoint of this (earlier) size.")] = None,
            database: DatabaseOption = None) -> None:
     """Write an evidence bundle: events, leaf hashes, inclusion proofs and the signed checkpoint."""
     import orjson
@@ -175,17 +177,20 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
     log = TransparencyService(LogSettings(database_url=_database(database)), follow=False)
     try:
         checkpoint = log.checkpoint_now() if tree_size is None else log.log.checkpoint(tree_size)
-        if checkpoint is None:
-            typer.echo(f"error: no stored checkpoint of size {tree_size}; list them with GET /v1/checkpoints",
-                       err=True)
-            raise typer.Exit(2)
+        since = log.log.checkpoint(since_size) if since_size is not None else None
+        for wanted, found in ((tree_size, checkpoint), (since_size, since)):
+            if wanted is not None and found is None:
+                typer.echo(f"error: no stored checkpoint of size {wanted}; list them with GET /v1/checkpoints",
+                           err=True)
+                raise typer.Exit(2)
+        assert checkpoint is not None
         records = log.ledger.timeline(case) if case else list(_feed(log.ledger))
         if not records:
             typer.echo(f"error: no events{f' for case {case!r}' if case else ''} in the ledger", err=True)
             raise typer.Exit(2)
         with typer.progressbar(length=len(records), label="exporting", file=sys.stderr) as bar:
             bundle = build_bundle(records, log.log, checkpoint, {"case_id": case} if case else {"all": True},
-                                  progress=lambda: bar.update(1))
+                                  since, progress=lambda: bar.update(1))
     finally:
         log.close()
     out.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
@@ -205,6 +210,8 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
            key: Annotated[str | None, typer.Option("--key", help="The log's public key (text or file).")] = None,
            live: Annotated[bool, typer.Option("--live", help="Check the database itself instead of a bundle.")]
            = False,
+           checkpoint: Annotated[Path | None, typer.Option(help="A signed checkpoint you kept earlier: the bundle "
+                                                               "must prove its tree extends it unchanged.")] = None,
            database: DatabaseOption = None) -> None:
     """Verify a bundle offline (no database), or the live database against its signed checkpoints."""
     import orjson
@@ -224,7 +231,9 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
         assert bundle is not None
         document = orjson.loads(bundle.read_bytes())
         with typer.progressbar(length=len(document.get("entries", [])), label="verifying", file=sys.stderr) as bar:
-            size, failures = verify_bundle(document, _key_text(key), progress=lambda: bar.update(1))
+            size, failures = verify_bundle(document, _key_text(key),
+                                           checkpoint.read_text("utf-8") if checkpoint else None,
+                                           progress=lambda: bar.update(1))
         summary = f"{len(document.get('entries', []))} events against checkpoint {size}"
     for failure in failures:
         typer.echo(f"FAIL {failure}")

@@ -8,6 +8,8 @@ Format ``zfjd-bundle/1`` (JSON)::
      "entries": [{"record": {<the stored record, as the ledger returns it>}, "leaf_index": i,
                   "leaf_hash": "<base64>", "inclusion_path": ["<base64>", …]}, …]}
 
+With ``--since-size``: ``"since": {"checkpoint": "<an earlier signed note>", "consistency_path": […]}``.
+
 ``leaf_hash`` is what the log stored when the event was integrated; the verifier recomputes it from the
 record (``zfjd-leaf/1``) and checks the proof from the recomputed hash, so an altered record is named.
 """
@@ -23,7 +25,7 @@ from typing import Any
 from services.ledger.chain import verify_chain
 from services.ledger.records import Record
 from services.transparency import merkle
-from services.transparency.checkpoint import CheckpointError, verify_checkpoint
+from services.transparency.checkpoint import Checkpoint, CheckpointError, verify_checkpoint
 from services.transparency.leaf import record_leaf_hash
 from services.transparency.log import MerkleLogMixin, StoredCheckpoint
 from services.transparency.merkle import ProofError
@@ -37,8 +39,11 @@ def _b64(data: bytes) -> str:
 
 
 def build_bundle(records: Iterable[Record], log: MerkleLogMixin, checkpoint: StoredCheckpoint,
-                 scope: Mapping[str, Any], progress: Callable[[], None] = lambda: None) -> dict[str, Any]:
-    """Entries for the records inside the checkpoint's tree (later ones are left out, and counted)."""
+                 scope: Mapping[str, Any], since: StoredCheckpoint | None = None,
+                 progress: Callable[[], None] = lambda: None) -> dict[str, Any]:
+    """Entries for the records inside the checkpoint's tree (later ones are left out, and counted); with
+    ``since``, a consistency proof from that earlier checkpoint, so a reviewer who kept it can tell nothing
+    signed then was changed."""
     entries, later = [], 0
     for record in records:
         leaf = log.leaf_at(record.position)
@@ -50,8 +55,13 @@ def build_bundle(records: Iterable[Record], log: MerkleLogMixin, checkpoint: Sto
         entries.append({"record": record.to_json(), "leaf_index": leaf.index, "leaf_hash": _b64(leaf.hash),
                         "inclusion_path": [_b64(h) for h in path]})
         progress()
-    return {"format": BUNDLE_FORMAT, "scope": dict(scope), "checkpoint": checkpoint.note,
-            "after_checkpoint": later, "entries": entries}
+    bundle = {"format": BUNDLE_FORMAT, "scope": dict(scope), "checkpoint": checkpoint.note,
+              "after_checkpoint": later, "entries": entries}
+    if since is not None:
+        with log.reading() as nodes:
+            path = merkle.consistency_proof(since.size, checkpoint.size, nodes)
+        bundle["since"] = {"checkpoint": since.note, "consistency_path": [_b64(h) for h in path]}
+    return bundle
 
 
 @dataclass(frozen=True)
@@ -69,10 +79,38 @@ def _where(record: Mapping[str, Any]) -> str:
     return f"position {record.get('position')} (case {record.get('case_id')!r} version {record.get('case_version')})"
 
 
-def verify_bundle(bundle: Mapping[str, Any], verifier_key: str,
+def _since(bundle: Mapping[str, Any], checkpoint: Checkpoint, verifier_key: str,
+           kept: str | None) -> list[Failure]:
+    """The bundle's checkpoint against one the reviewer kept from earlier: the same tree head, or a later one
+    with a consistency proof from it (RFC 9162 §2.1.4)."""
+    failures = []
+    earlier: Checkpoint | None = None
+    if "since" in bundle:
+        try:
+            earlier = verify_checkpoint(bundle["since"]["checkpoint"], verifier_key)
+            merkle.verify_consistency(earlier.size, checkpoint.size, earlier.root, checkpoint.root,
+                                      [base64.b64decode(h) for h in bundle["since"]["consistency_path"]])
+        except (NoteError, CheckpointError, ProofError, ValueError) as exc:
+            failures.append(Failure(f"consistency from checkpoint {earlier.size if earlier else '?'}", str(exc)))
+    if kept is not None:
+        try:
+            mine = verify_checkpoint(kept, verifier_key)
+        except (NoteError, CheckpointError) as exc:
+            return [*failures, Failure("your checkpoint", str(exc))]
+        proven = {(checkpoint.size, checkpoint.root)} | ({(earlier.size, earlier.root)} if earlier and not failures
+                                                         else set())
+        if (mine.size, mine.root) not in proven:
+            failures.append(Failure(f"your checkpoint {mine.size}", "the bundle proves nothing about it: its tree "
+                                                                    f"head is {checkpoint.size}; export with "
+                                                                    f"--since-size {mine.size}"))
+    return failures
+
+
+def verify_bundle(bundle: Mapping[str, Any], verifier_key: str, kept_checkpoint: str | None = None,
                   progress: Callable[[], None] = lambda: None) -> tuple[int, list[Failure]]:
     """Check a bundle offline: the checkpoint's signature, every record against its leaf and inclusion
-    proof, every case's hash chain, and (for a whole-ledger bundle) that no leaf is missing.
+    proof, every case's hash chain, for a whole-ledger bundle that no leaf is missing, and, given a
+    checkpoint the reviewer kept, that the bundle's tree extends it unchanged.
     Returns the tree size verified against and every failure, each naming the event."""
     if bundle.get("format") != BUNDLE_FORMAT:
         return 0, [Failure("bundle", f"format {bundle.get('format')!r} is not {BUNDLE_FORMAT}")]
@@ -80,7 +118,7 @@ def verify_bundle(bundle: Mapping[str, Any], verifier_key: str,
         checkpoint = verify_checkpoint(bundle["checkpoint"], verifier_key)
     except (NoteError, CheckpointError) as exc:
         return 0, [Failure("checkpoint", str(exc))]
-    failures: list[Failure] = []
+    failures = _since(bundle, checkpoint, verifier_key, kept_checkpoint)
     cases: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     indexes = []
     for entry in bundle["entries"]:

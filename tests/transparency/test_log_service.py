@@ -90,3 +90,31 @@ def test_a_case_bundle_verifies_offline_with_only_the_public_key(system: TestCli
     position = bundle["entries"][3]["record"]["position"]
     assert f"FAIL position {position} (case 'IN-2026-0042' version 4): leaf hash recomputed" in altered.output
     assert "case 'IN-2026-0042' version 4: hash chain" in altered.output
+
+
+def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed_then_changed(
+        system: TestClient, settings, tmp_path: Path, log_settings, monkeypatch) -> None:
+    records = _load(system)
+    key = system.get("/v1/checkpoints/key").text.strip()
+    kept = system.post("/v1/checkpoints").json()
+    (tmp_path / "kept.checkpoint").write_text(kept["checkpoint"])
+    extra = examples()["grievance.jsonl"][0] | {"id": "later-1", "subject": "GR-LATER"}
+    assert system.post("/v1/events", content=body(extra), headers=CE).status_code == 201
+    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(log_settings.dev_key_file))
+    out = tmp_path / "since.bundle.json"
+    args = ["export", "--case", "GR-LATER", "--out", str(out), "--database", settings.database_url]
+    assert runner.invoke(cli, args).exit_code == 0
+
+    unproven = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
+    assert unproven.exit_code == 1 and f"--since-size {len(records)}" in unproven.output
+
+    assert runner.invoke(cli, [*args, "--since-size", str(kept["tree_size"])]).exit_code == 0
+    proven = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
+    assert proven.exit_code == 0, proven.output
+
+    bundle = orjson.loads(out.read_bytes())
+    path = bundle["since"]["consistency_path"]
+    path[0] = base64.b64encode(bytes(32)).decode()
+    out.write_bytes(orjson.dumps(bundle))
+    broken = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
+    assert broken.exit_code == 1 and f"FAIL consistency from checkpoint {len(records)}" in broken.output
