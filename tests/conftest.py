@@ -140,7 +140,7 @@ def system(settings: Settings, clock: FakeClock, log_settings) -> Iterator[TestC
     from services.app import create_app as create_system
     from services.projections.settings import ProjectionSettings
 
-    app = create_system("all", settings, ProjectionSettings(database_url=settings.database_url, max_wait_seconds=2),
+    app = create_system("all", settings, ProjectionSettings(database_url=settings.database_url, max_wait_seconds=4),
                         log_settings, clock=clock)
     with TestClient(app) as c:
         yield c
