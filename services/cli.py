@@ -267,7 +267,7 @@ def grant(role: Annotated[str, typer.Argument(help="The role the services will l
           password: Annotated[str | None, typer.Option(help="Set this login password.")] = None,
           database: DatabaseOption = None) -> None:
     """Create the tables as their owner, then a role with INSERT and SELECT only on the ledger's tables."""
-    from services.ledger.roles import grant_app_role
+    from services.roles import grant_app_role
 
     for statement in grant_app_role(_database(database), role, password):
         typer.echo(statement if "PASSWORD" not in statement else statement.split(" PASSWORD")[0] + " PASSWORD ***")
