@@ -1,4 +1,5 @@
-"""One textual form for instants the ledger itself writes (recorded times), so hashes are reproducible."""
+"""One textual form for instants the ledger itself writes (recorded times), so hashes are reproducible.
+Parsing posted instants is the domain's (`services.domain.records.parse_instant`)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,6 @@ def format_instant(t: datetime) -> str:
     if t.tzinfo is None:
         raise ValueError("instant must be timezone-aware")
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_instant(text: str) -> datetime:
-    """An RFC 3339 instant with an explicit offset ('Z' or ±hh:mm); naive times are refused."""
-    t = datetime.fromisoformat(text.replace("z", "Z"))
-    if t.tzinfo is None:
-        raise ValueError(f"{text!r} has no timezone offset")
-    return t
 
 
 def utc_now() -> datetime:

@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from services.ledger.catalog import ENVELOPE_ID, Act, Catalog
-from services.ledger.instants import parse_instant
+from services.domain.records import parse_instant
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
