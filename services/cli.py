@@ -184,7 +184,7 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
                            err=True)
                 raise typer.Exit(2)
         assert checkpoint is not None
-        records = log.ledger.timeline(case) if case else list(_feed(log.ledger))
+        records = log.ledger.timeline(case) if case else list(log.ledger.records())
         if not records:
             typer.echo(f"error: no events{f' for case {case!r}' if case else ''} in the ledger", err=True)
             raise typer.Exit(2)
@@ -196,13 +196,6 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
     out.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
     typer.echo(f"{len(bundle['entries'])} events proven against checkpoint {checkpoint.size} → {out}"
                + (f" ({bundle['after_checkpoint']} newer events left out)" if bundle["after_checkpoint"] else ""))
-
-
-def _feed(store):  # noqa: ANN001, ANN202
-    after = 0
-    while records := store.feed(after, 1000):
-        yield from records
-        after = records[-1].position
 
 
 @app.command()

@@ -8,6 +8,7 @@ commit order equals notification order and followers never miss an event.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -170,6 +171,13 @@ class LedgerStore(Application):
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=ENTRY_TOPICS, inclusive_of_start=False)
         return [self._to_record(n) for n in notifications]
+
+    def records(self, page: int = 1000) -> Iterator[Record]:
+        """Every case entry in commit order, read a page at a time (exports and audits)."""
+        after = 0
+        while batch := self.feed(after, page):
+            yield from batch
+            after = batch[-1].position
 
     def head(self) -> int:
         """The highest position stored (0 for an empty ledger). The appender saves each transaction's

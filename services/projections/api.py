@@ -15,7 +15,8 @@ from starlette.responses import Response
 
 from services.domain.presentation import instant_json
 from services.ledger.problems import Problem
-from services.projections.queries import CaseFilter, as_csv
+from services.domain.statistics import statistics_csv
+from services.projections.queries import CaseFilter
 from services.projections.service import ProjectionService
 from services.web import JSON
 
@@ -79,7 +80,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         service.await_position(min_position)
         rows = service.statistics(_instant(as_of, "as_of"), month=month, unit=unit)
         if format == "csv":
-            return Response(as_csv(rows), media_type="text/csv; charset=utf-8",
+            return Response(statistics_csv(rows), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="statistics.csv"'})
         return JSON({"as_of": instant_json(service.at(as_of)), "rows": [r.to_json() for r in rows]})
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from services.domain.casefile import Policy, view_case, view_cases
 from services.domain.presentation import instant_json
-from services.domain.statistics import monthly_statistics, statistics_csv
+from services.domain.statistics import monthly_statistics
 
 Records = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -104,10 +104,6 @@ def statistics(records: Records, policy: Policy, at: datetime, *, month: str | N
                unit: str | None = None) -> list[Any]:
     rows = monthly_statistics(records, policy, at)
     return [r for r in rows if (not month or r.month == month) and (not unit or unit in (r.unit_code, r.unit_name))]
-
-
-def as_csv(rows: list[Any]) -> str:
-    return statistics_csv(rows)
 
 
 def replay(records: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[str, Any]]:

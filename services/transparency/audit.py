@@ -8,11 +8,10 @@ events recompute to, so an edit made by a database administrator is named, which
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from services.ledger.chain import verify_chain
-from services.ledger.records import Record
 from services.ledger.store import LedgerStore
 from services.transparency import merkle
 from services.transparency.bundle import Failure, _where
@@ -21,13 +20,6 @@ from services.transparency.leaf import record_leaf_hash
 from services.transparency.log import MerkleLogMixin
 from services.transparency.merkle import ProofError
 from services.transparency.note import NoteError
-
-
-def _all_records(store: LedgerStore, page: int = 1000) -> Iterator[Record]:
-    after = 0
-    while records := store.feed(after, page):
-        yield from records
-        after = records[-1].position
 
 
 def audit(store: LedgerStore, log: MerkleLogMixin, verifier_key: str,
@@ -55,7 +47,7 @@ def audit(store: LedgerStore, log: MerkleLogMixin, verifier_key: str,
     recomputed: list[bytes] = []
     chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
     seen = 0
-    for record in _all_records(store):
+    for record in store.records():
         data = record.to_json()
         chains[record.case_id].append(data)
         leaf_hash = record_leaf_hash(data)

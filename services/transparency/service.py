@@ -18,7 +18,7 @@ from eventsourcing.utils import Environment
 from services.following import Component, PollingFollower, Step
 from services.ledger.instants import format_instant
 from services.ledger.problems import Problem
-from services.ledger.store import ENTRY_TOPICS, LedgerStore, entry_record, open_store, persistence_env
+from services.ledger.store import LedgerStore, open_store, persistence_env
 from services.transparency import merkle
 from services.transparency.leaf import record_leaf_hash
 from services.transparency.log import (
@@ -45,13 +45,11 @@ def open_log(database_url: str) -> MerkleLogMixin:
 
 def integrate_next(store: LedgerStore, log: MerkleLogMixin, batch: int = 500) -> int:
     """Append the next ledger entries after the log's position as leaves; how many were read."""
-    notifications = store.recorder.select_notifications(start=log.position(), limit=batch, topics=ENTRY_TOPICS,
-                                                        inclusive_of_start=False)
-    if notifications:
-        leaves = [(n.id, record_leaf_hash(entry_record(store.mapper.to_domain_event(n), n.id).to_json()))
-                  for n in notifications]
-        log.integrate(leaves, Tracking(TRACKING_NAME, notifications[-1].id))
-    return len(notifications)
+    records = store.feed(log.position(), batch)
+    if records:
+        log.integrate([(r.position, record_leaf_hash(r.to_json())) for r in records],
+                      Tracking(TRACKING_NAME, records[-1].position))
+    return len(records)
 
 
 def sign_checkpoint(log: MerkleLogMixin, signer: Signer, now: datetime) -> StoredCheckpoint:
