@@ -20,8 +20,9 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from services.ledger.api import create_app
-from services.ledger.settings import Settings
+from esledger.bootstrap import bootstrap
+from esledger.settings import Settings
+from esledger.web.app import create_app
 
 ADMIN_URL = os.environ.get("ESLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -64,24 +65,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, principal="test-recorder")
-
-
-@pytest.fixture
-def log_settings(database_url: str, tmp_path: Path):  # noqa: ANN201
-    """The Merkle log with a development key of the test's own (never the repository's var/)."""
-    from services.transparency.settings import LogSettings
-
-    return LogSettings(database_url=database_url, dev_key_file=tmp_path / "dev.key")
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The backend under test, and a development key of the test's own (never the repository's var/)."""
+    return Settings(database_url=database_url, principal="test-recorder", dev_key_file=tmp_path / "dev.key")
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    with TestClient(app) as c:
+    """The ledger's role (the ledger and its Merkle log) over an ASGI client."""
+    with TestClient(create_app(bootstrap(settings, role="ledger"))) as c:
         yield c
-    app.state.ledger.close()
 
 
 def _free_port() -> int:
@@ -91,12 +84,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_url(settings: Settings, log_settings) -> Iterator[str]:  # noqa: ANN001
+def live_url(settings: Settings) -> Iterator[str]:
     """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
     background thread."""
-    from services.app import create_app as create_system
-
-    app = create_system("all", settings, log_settings=log_settings)
+    app = create_app(bootstrap(settings))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -134,13 +125,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def system(settings: Settings, clock: FakeClock, log_settings) -> Iterator[TestClient]:  # noqa: ANN001
+def system(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     """Ledger and projections in one process (the embedded arrangement) on the backend under test, with a
-    clock the test controls. On PostgreSQL the projections follow by the library's LISTEN/NOTIFY runner."""
-    from services.app import create_app as create_system
-    from services.projections.settings import ProjectionSettings
-
-    app = create_system("all", settings, ProjectionSettings(database_url=settings.database_url, max_wait_seconds=4),
-                        log_settings, clock=clock)
+    clock the test controls. On PostgreSQL the followers wake on the ledger's LISTEN/NOTIFY channel."""
+    app = create_app(bootstrap(settings.model_copy(update={"max_wait_seconds": 4}), clock=clock))
     with TestClient(app) as c:
         yield c

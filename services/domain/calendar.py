@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from services.domain.validation import RuleDataError, raise_if_problems, read_json, schema_problems
+from esledger.domain.validation import RuleDataError, RuleSchemas, raise_if_problems
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -145,9 +144,9 @@ class Calendar:
         return Calendar({**self.years, data.year: data})
 
 
-def parse_holiday_data(document: Any, origin: str = "holiday data") -> YearData:
+def parse_holiday_data(document: Any, schemas: RuleSchemas, origin: str = "holiday data") -> YearData:
     """Check a holiday data document against its schema and itself, and read it."""
-    raise_if_problems(origin, schema_problems("holiday-data.schema.json", document))
+    raise_if_problems(origin, schemas.problems("holiday_data", document))
     year = document["year"]
     holidays: dict[date, str] = {}
     problems: list[str] = []
@@ -176,12 +175,13 @@ def parse_holiday_data(document: Any, origin: str = "holiday data") -> YearData:
     return YearData(year, holidays, makeup, DataSource(f"{n['title']}（{n['number']}）", published))
 
 
-def load_calendar(paths: Iterable[Path] = ()) -> Calendar:
-    """The chinesecalendar calendar extended by a deployment's holiday data files (one year each)."""
+def calendar_from(documents: Iterable[tuple[str, Any]], schemas: RuleSchemas) -> Calendar:
+    """The chinesecalendar calendar extended by a deployment's holiday data documents (origin, document), one
+    year each."""
     calendar = Calendar()
-    for path in paths:
-        data = parse_holiday_data(read_json(path), str(path))
+    for origin, document in documents:
+        data = parse_holiday_data(document, schemas, origin)
         if data.year in calendar.years:
-            raise RuleDataError(f"{path}: a second file for {data.year}; keep one file per year")
+            raise RuleDataError(f"{origin}: a second file for {data.year}; keep one file per year")
         calendar = calendar.with_year(data)
     return calendar

@@ -24,12 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from services.domain.calendar import Calendar, load_calendar
-from services.domain.deadlines import Deadline, Status, evaluate
-from services.domain.findings import (
+from esledger.domain.calendar import Calendar
+from esledger.domain.deadlines import Deadline, Status, evaluate
+from esledger.domain.findings import (
     Finding,
     Sanction,
     backdated_finding_id,
@@ -37,13 +36,13 @@ from services.domain.findings import (
     case_findings,
     unattached_sanctions,
 )
-from services.domain.periods import Counting
-from services.domain.presentation import act_title, date_json, instant_json, kind_title
-from services.domain.rules import ActPattern, Basis, Count, Rule, RuleSet, load_rulesets
-from services.domain.rules import Finding as OnBreach
-from services.domain.snapshot import CaseSnapshot, snapshots
-from services.domain.status import CaseStatus, LastAct, case_status, is_terminal, last_act
-from services.domain.units import UnitInvolvement, party_title, responsible_unit, unit_json, units_involved
+from esledger.domain.periods import Counting
+from esledger.domain.presentation import Titles, date_json, instant_json
+from esledger.domain.rules import ActPattern, Basis, Count, Rule, RuleSet
+from esledger.domain.rules import Finding as OnBreach
+from esledger.domain.snapshot import CaseSnapshot, snapshots
+from esledger.domain.status import CaseStatus, LastAct, case_status, is_terminal, last_act
+from esledger.domain.units import UnitInvolvement, party_title, responsible_unit, unit_json, units_involved
 
 LEVELS = ("none", "yellow", "red")
 ART11_NOTICE = "art11.notice"
@@ -78,10 +77,11 @@ def violation_notice_rule(days: int, counting: Counting, effective_from: date) -
 @dataclass(frozen=True)
 class Policy:
     """What a deployment decides: rule sets (with local-policy overrides), the calendar, warning thresholds,
-    and the 17(二) period (None: no such rule)."""
+    the 17(二) period (None: no such rule), and the catalog's titles that views and reasons name acts by."""
 
     rulesets: tuple[RuleSet, ...]
     calendar: Calendar = field(default_factory=Calendar)
+    titles: Titles = field(default_factory=Titles)
     yellow_working_days: int = 3
     violation_notice_days: int | None = 30
     violation_notice_counting: Counting = Counting.CALENDAR
@@ -93,16 +93,6 @@ class Policy:
             object.__setattr__(self, "rulesets", tuple(self.rulesets))
         if self.violation_notice_days is not None and self.violation_notice_days < 1:
             raise ValueError(f"violation_notice_days must be at least 1, not {self.violation_notice_days}")
-
-    @classmethod
-    def load(
-        cls,
-        overrides: Mapping[str, Mapping[str, Any]] | None = None,
-        holiday_files: Iterable[Path] = (),
-        **settings: Any,
-    ) -> Policy:
-        """The rule sets of schemas/rules (with overrides) and the calendar extended by holiday data files."""
-        return cls(load_rulesets(overrides=overrides), load_calendar(holiday_files), **settings)
 
     def effective_rulesets(self) -> tuple[RuleSet, ...]:
         """The rule sets with the policy's own rules added (art11.notice)."""
@@ -149,6 +139,7 @@ class DeadlineView:
     level: str
     responsible_unit: Mapping[str, Any] | None
     trigger_act: str | None
+    trigger_title: str | None
     finding_ids: tuple[str, ...] = ()
     open: bool = False
 
@@ -162,7 +153,7 @@ class DeadlineView:
             "title": d.title,
             "trigger_version": d.trigger_version,
             "trigger_act": self.trigger_act,
-            "trigger_title": act_title(self.trigger_act) if self.trigger_act else None,
+            "trigger_title": self.trigger_title,
             "responsible": d.responsible,
             "responsible_title": party_title(d.responsible),
             "responsible_unit": unit_json(self.responsible_unit),
@@ -199,6 +190,7 @@ class CaseView:
 
     case_id: str
     case_kind: str
+    case_kind_title: str
     status: CaseStatus
     units: tuple[UnitInvolvement, ...]
     last_act: LastAct | None
@@ -225,7 +217,7 @@ class CaseView:
         return {
             "case_id": self.case_id,
             "case_kind": self.case_kind,
-            "case_kind_title": kind_title(self.case_kind),
+            "case_kind_title": self.case_kind_title,
             "as_of": instant_json(self.as_of),
             "status": self.status.status,
             "status_title": self.status.title,
@@ -263,7 +255,7 @@ def view_case(records: Iterable[Mapping[str, Any]], policy: Policy, as_of: datet
 
 
 def _view(case: CaseSnapshot, deadlines: Sequence[Deadline], policy: Policy, as_of: datetime) -> CaseView:
-    findings = case_findings(case, deadlines)
+    findings = case_findings(case, deadlines, policy.titles)
     status = case_status(case.kind, case.acts)
     ended = is_terminal(case.kind, status.status)
     views = []
@@ -276,6 +268,7 @@ def _view(case: CaseSnapshot, deadlines: Sequence[Deadline], policy: Policy, as_
                 level="none" if ended else warning_level(d, policy.yellow_working_days, as_of),
                 responsible_unit=responsible_unit(d.responsible, trigger, case.acts),
                 trigger_act=trigger.act if trigger else None,
+                trigger_title=policy.titles.act(trigger.act) if trigger else None,
                 finding_ids=tuple(f.id for f in findings if f.id in own),
                 open=not ended and is_open(d),
             )
@@ -283,9 +276,10 @@ def _view(case: CaseSnapshot, deadlines: Sequence[Deadline], policy: Policy, as_
     return CaseView(
         case_id=case.case_id,
         case_kind=case.kind,
+        case_kind_title=policy.titles.kind(case.kind),
         status=status,
         units=tuple(units_involved(case.acts)),
-        last_act=last_act(case.acts),
+        last_act=last_act(case.acts, policy.titles),
         deadlines=tuple(views),
         findings=tuple(findings),
         unattached_sanctions=tuple(unattached_sanctions(case, findings)),

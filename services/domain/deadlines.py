@@ -24,11 +24,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from services.domain.calendar import Calendar, beijing_date
-from services.domain.periods import Period, count_period, latest, period_after, period_ending_on
-from services.domain.pointers import MISSING, resolve
-from services.domain.records import Record, cases_as_of
-from services.domain.rules import (
+from esledger.domain.calendar import Calendar, beijing_date
+from esledger.domain.periods import Period, count_period, latest, period_after, period_ending_on
+from esledger.core.pointers import MISSING, resolve
+from esledger.domain.records import Record, cases_as_of
+from esledger.domain.rules import (
     Count,
     FieldRef,
     Finding,

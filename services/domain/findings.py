@@ -59,10 +59,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from services.domain.calendar import beijing_date
-from services.domain.deadlines import Deadline
-from services.domain.presentation import (
-    act_title,
+from esledger.domain.calendar import beijing_date
+from esledger.domain.deadlines import Deadline
+from esledger.domain.presentation import (
+    Titles,
     article_text,
     beijing_text,
     clause_text,
@@ -72,9 +72,9 @@ from services.domain.presentation import (
     instant_json,
     yuan_text,
 )
-from services.domain.records import Record
-from services.domain.snapshot import CaseSnapshot, EvidenceRef
-from services.domain.units import responsible_unit, unit_json
+from esledger.domain.records import Record
+from esledger.domain.snapshot import CaseSnapshot, EvidenceRef
+from esledger.domain.units import responsible_unit, unit_json
 
 INTEGRITY = "integrity"
 DETERMINED = "case.finding_determined"
@@ -233,11 +233,16 @@ class Finding:
         }
 
 
-def case_findings(case: CaseSnapshot, deadlines: Sequence[Deadline]) -> list[Finding]:
+def case_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Titles) -> list[Finding]:
     """Every finding of the case as known at the snapshot's as_of, with determinations and sanctions attached,
-    ordered by when they arose (then id). `deadlines` are deadlines.evaluate's for this case at that instant."""
+    ordered by when they arose (then id). `deadlines` are deadlines.evaluate's for this case at that instant;
+    `titles` name acts in reasons as the catalog does."""
     mine = [d for d in deadlines if d.case_id == case.case_id]
-    inferred = [*_deadline_findings(case, mine), *_backdated_findings(case, mine), *_pattern_findings(case)]
+    inferred = [
+        *_deadline_findings(case, mine, titles),
+        *_backdated_findings(case, mine, titles),
+        *_pattern_findings(case),
+    ]
     determinations = _by_finding(_determinations(case))
     sanctions = _by_finding(_sanctions(case))
     known = {f.id for f in inferred}
@@ -255,7 +260,7 @@ def unattached_sanctions(case: CaseSnapshot, findings: Sequence[Finding]) -> lis
 # --- breaches and backdating, from deadlines ---
 
 
-def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline]) -> list[Finding]:
+def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Titles) -> list[Finding]:
     out = []
     for d in deadlines:
         if d.candidate_finding is None or d.period is None:
@@ -264,12 +269,12 @@ def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline]) -> lis
         evidence = [case.evidence(d.trigger_version, "trigger")]
         if d.fulfilment_version is not None:
             evidence.append(case.evidence(d.fulfilment_version, "late fulfilment"))
-            late = f"{act_title(evidence[-1].act)}（第{d.fulfilment_version}版）"
+            late = f"{titles.act(evidence[-1].act)}（第{d.fulfilment_version}版）"
             outcome = f"{late}发生于{beijing_text(d.fulfilled_at)}，逾期履行"
         else:
             outcome = "届满时未履行"
         reason = (
-            f"{d.title}（规则 {d.rule_id}，{clause_text(d.article, d.paragraph)}）：触发行为为{act_title(trigger.act)}"
+            f"{d.title}（规则 {d.rule_id}，{clause_text(d.article, d.paragraph)}）：触发行为为{titles.act(trigger.act)}"
             f"（第{trigger.version}版，{beijing_text(trigger.occurred)}），期限至{end_of_day_text(d.period.last_day)}"
             f"届满，{outcome}。"
         )
@@ -294,7 +299,7 @@ def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline]) -> lis
     return out
 
 
-def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline]) -> list[Finding]:
+def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Titles) -> list[Finding]:
     out = []
     for d in deadlines:
         if not d.backdated or d.fulfilment_version is None or d.period is None:
@@ -307,7 +312,7 @@ def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline]) -> li
         )
         reason = (
             f"{d.title}（规则 {d.rule_id}）期限至{end_of_day_text(d.period.last_day)}届满；"
-            f"{act_title(fulfilment.act)}（第{fulfilment.version}版）记载发生于{beijing_text(fulfilment.occurred)}，"
+            f"{titles.act(fulfilment.act)}（第{fulfilment.version}版）记载发生于{beijing_text(fulfilment.occurred)}，"
             f"在期限内，但台账于{beijing_text(fulfilment.known)}方{learned}，晚于期限届满：履行记录可能倒签。"
         )
         evidence = [

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from services.domain.calendar import BEIJING, Calendar, DataSource, Day, beijing_date
+from esledger.domain.calendar import BEIJING, Calendar, DataSource, Day, beijing_date
 
 
 class Counting(StrEnum):

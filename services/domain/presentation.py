@@ -2,23 +2,33 @@
 
 Instants are written in Beijing time with their offset (`2026-03-05T10:00:00+08:00`), whatever offset the
 event used, so two answers about the same instant are the same string. Dates are `YYYY-MM-DD`. Act and
-case-kind titles come from the published event catalog (schemas/catalog.json), so a reason sentence names
-an act as the catalog does ("受理申诉、控告、检举"), not by its code.
+case-kind titles come from the published event catalog (``Titles``, handed in by the composition root), so a
+reason sentence names an act as the catalog does ("受理申诉、控告、检举"), not by its code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from enum import Enum
-from functools import cache
 from typing import Any
 
-from services.domain.calendar import BEIJING
-from services.domain.validation import RULES_DIR, read_json
+from esledger.domain.calendar import BEIJING
 
-CATALOG = RULES_DIR.parent / "catalog.json"
+
+@dataclass(frozen=True)
+class Titles:
+    """The catalog's Chinese titles of acts and case kinds; a name the catalog does not list stands for itself."""
+
+    acts: Mapping[str, str] = field(default_factory=dict)
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+    def act(self, name: str) -> str:
+        return self.acts.get(name, name)
+
+    def kind(self, name: str) -> str:
+        return self.kinds.get(name, name)
 
 
 def instant_json(instant: datetime | None) -> str | None:
@@ -61,23 +71,6 @@ def beijing_text(instant: datetime) -> str:
 def end_of_day_text(day: date) -> str:
     """'北京时间2026-03-15 24:00': the end of a period's last day."""
     return f"北京时间{day.isoformat()} 24:00"
-
-
-@cache
-def _catalog() -> Mapping[str, Any]:
-    return read_json(CATALOG)
-
-
-def act_title(act: str) -> str:
-    """The catalog's Chinese title of an act, or the act name if the catalog does not list it."""
-    entry = _catalog()["acts"].get(act)
-    return entry["title"] if entry else act
-
-
-def kind_title(kind: str) -> str:
-    """The catalog's Chinese title of a case kind, or the kind if the catalog does not list it."""
-    entry = _catalog()["case_kinds"].get(kind)
-    return entry["title"] if entry else kind
 
 
 def article_text(article: str, items: tuple[str, ...] | list[str] = ()) -> str:

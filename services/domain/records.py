@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from services.domain.calendar import beijing_date
-from services.domain.pointers import with_value
+from esledger.domain.calendar import beijing_date
+from esledger.core.instants import parse_instant
+from esledger.core.pointers import with_value
 
 ACT_PREFIX = "cn.gov.jingzhou.zfjd."
 AMENDED = "case.record_amended"
@@ -40,14 +41,6 @@ class Record:
     def day(self) -> date:
         """The Beijing date the act occurred on."""
         return beijing_date(self.occurred)
-
-
-def parse_instant(text: str) -> datetime:
-    """An RFC 3339 instant; one without an offset is refused, since its Beijing date would be a guess."""
-    instant = datetime.fromisoformat(text)
-    if instant.tzinfo is None:
-        raise ValueError(f"{text!r} has no timezone offset")
-    return instant
 
 
 def act_of(event: Mapping[str, Any]) -> str:

@@ -13,12 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-from services.domain.periods import Counting
-from services.domain.pointers import MISSING, resolve
-from services.domain.validation import RULES_DIR, raise_if_problems, read_json, schema_problems
+from esledger.core.pointers import MISSING, resolve
+from esledger.domain.periods import Counting
+from esledger.domain.validation import RuleDataError, RuleSchemas, raise_if_problems
 
 
 class Basis(StrEnum):
@@ -156,10 +155,13 @@ class RuleSet:
 
 
 def parse_ruleset(
-    document: Any, origin: str = "rule set", overrides: Mapping[str, Mapping[str, Any]] | None = None
+    document: Any,
+    schemas: RuleSchemas,
+    origin: str = "rule set",
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RuleSet:
     """Check a rule set document against its schema and its own cross-references, then read it."""
-    raise_if_problems(origin, schema_problems("ruleset.schema.json", document))
+    raise_if_problems(origin, schemas.problems("ruleset", document))
     effective_from = date.fromisoformat(document["effective_from"])
     rules = tuple(_rule(r) for r in document["rules"])
     raise_if_problems(origin, _cross_reference_problems(rules))
@@ -167,25 +169,24 @@ def parse_ruleset(
     return _with_overrides(ruleset, overrides or {}, origin)
 
 
-def load_ruleset(path: Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> RuleSet:
-    return parse_ruleset(read_json(path), str(path), overrides)
-
-
-def load_rulesets(
-    directory: Path = RULES_DIR, overrides: Mapping[str, Mapping[str, Any]] | None = None
+def rulesets_from(
+    documents: Iterable[tuple[str, Any]],
+    schemas: RuleSchemas,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[RuleSet, ...]:
-    """Every ruleset-*.json in the directory, oldest first; each override applies to every set having the rule."""
+    """The rule sets of the documents (origin, document), oldest first; each override applies to every set
+    having the rule. No rule set at all is refused: every deadline and finding would silently vanish."""
     overrides = overrides or {}
-    sets = [load_ruleset(p) for p in sorted(directory.glob("ruleset-*.json"))]
+    sets = [parse_ruleset(document, schemas, origin) for origin, document in documents]
+    if not sets:
+        raise RuleDataError("no rule set found: without one no deadline and no finding is computed")
     known = {r.id for s in sets for r in s.rules}
     raise_if_problems("rule overrides", [f"/{k}: no rule set has this rule" for k in overrides if k not in known])
     sets = [
         _with_overrides(s, {k: v for k, v in overrides.items() if k in {r.id for r in s.rules}}, s.id) for s in sets
     ]
     dates = [s.effective_from for s in sets]
-    raise_if_problems(
-        str(directory), [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1]
-    )
+    raise_if_problems("rule sets", [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1])
     return tuple(sorted(sets, key=lambda s: s.effective_from))
 
 

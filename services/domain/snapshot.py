@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.domain.presentation import fields_json
-from services.domain.records import Record, act_of, cases_as_of, parse_instant
+from esledger.domain.presentation import fields_json
+from esledger.core.instants import parse_instant
+from esledger.domain.records import Record, act_of, cases_as_of
 
 
 @dataclass(frozen=True)

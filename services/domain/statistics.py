@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from services.domain.casefile import CaseView, Policy, view_cases
-from services.domain.deadlines import Status
-from services.domain.units import unit_for
+from esledger.domain.casefile import CaseView, Policy, view_cases
+from esledger.domain.deadlines import Status
+from esledger.domain.units import unit_for
 
 ACTIVITY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("grievances_received", "grievance.received", ("supervision_body",)),

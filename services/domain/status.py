@@ -63,9 +63,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.domain.presentation import act_title, fields_json, instant_json
-from services.domain.records import Record
-from services.domain.rules import Condition
+from esledger.domain.presentation import Titles, fields_json, instant_json
+from esledger.domain.records import Record
+from esledger.domain.rules import Condition
 
 NOT_OPENED = "not_opened"
 
@@ -309,17 +309,18 @@ class LastAct:
     """The act that occurred last (ties by version): name, title, case version, occurred and recorded instants."""
 
     act: str
+    title: str
     version: int
     occurred: datetime
     recorded: datetime
     known: datetime
 
     def to_json(self) -> dict[str, Any]:
-        return {"act": self.act, "title": act_title(self.act), **fields_json(self)}
+        return fields_json(self)
 
 
-def last_act(acts: Sequence[Record]) -> LastAct | None:
+def last_act(acts: Sequence[Record], titles: Titles) -> LastAct | None:
     if not acts:
         return None
     r = max(acts, key=lambda r: (r.occurred, r.version))
-    return LastAct(r.act, r.version, r.occurred, r.recorded, r.known)
+    return LastAct(r.act, titles.act(r.act), r.version, r.occurred, r.recorded, r.known)

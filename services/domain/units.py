@@ -27,9 +27,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.domain.pointers import MISSING, resolve
-from services.domain.presentation import fields_json
-from services.domain.records import Record
+from esledger.core.pointers import MISSING, resolve
+from esledger.domain.presentation import fields_json
+from esledger.domain.records import Record
 
 CONFIDENTIAL_KEYS = frozenset({"complainant"})
 

@@ -1,51 +1,43 @@
-"""Validation of the rule data files (rule sets, holiday data) against their own JSON Schemas.
-
-The schemas live beside the data in schemas/rules/ of the checkout, so a deployment edits data and the
-rules that check it in one place.
-"""
+"""Validation of rule data documents (rule sets, holiday data) against their own JSON Schemas, which the
+composition root reads from the published ``schemas/rules/`` and hands in as documents: a deployment edits
+data and the rules that check it in one place, and this core reads no file."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "rules"
+from esledger.core.pointers import pointer
 
 
 class RuleDataError(ValueError):
-    """A rule data file does not conform: the message lists every problem with its JSON location."""
+    """A rule data document does not conform: the message lists every problem with its JSON location."""
 
 
-@cache
-def _validator(schema_name: str) -> Draft202012Validator:
-    schema = json.loads((RULES_DIR / schema_name).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+@dataclass(frozen=True)
+class RuleSchemas:
+    """The schemas rule data is checked against, by name (``ruleset``, ``holiday_data``)."""
 
+    validators: Mapping[str, Draft202012Validator]
 
-def schema_problems(schema_name: str, document: Any) -> list[str]:
-    """Every schema violation as '<json pointer>: <message>', in document order."""
-    errors = sorted(_validator(schema_name).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-    return [f"{_pointer(e.absolute_path)}: {e.message}" for e in errors]
+    @classmethod
+    def from_documents(cls, **schemas: Any) -> RuleSchemas:
+        checked = {}
+        for name, schema in schemas.items():
+            Draft202012Validator.check_schema(schema)
+            checked[name] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return cls(checked)
+
+    def problems(self, name: str, document: Any) -> list[str]:
+        """Every violation of schema ``name`` as '<json pointer>: <message>', in document order."""
+        errors = sorted(self.validators[name].iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        return [f"{pointer(e.absolute_path) or '/'}: {e.message}" for e in errors]
 
 
 def raise_if_problems(origin: str, problems: list[str]) -> None:
     """Refuse data with problems, naming where it came from and every problem, one a line."""
     if problems:
         raise RuleDataError(f"{origin}: invalid\n" + "\n".join(f"  {p}" for p in problems))
-
-
-def read_json(path: Path) -> Any:
-    """Read a data file; a syntax error is reported like a schema problem, with its line and column."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise RuleDataError(f"{path}: not JSON: {e.msg} at line {e.lineno} column {e.colno}") from e
-
-
-def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else "/"

@@ -8,17 +8,17 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from services.ledger.appender import Outcome
-from services.ledger.catalog import ENVELOPE_ID
-from services.ledger.chain import verify_chain
-from services.ledger.problems import Problem
-from services.ledger.service import LedgerService
-from services.ledger.settings import Settings
-from services.web import JSON, install_problem_handlers
+from esledger.core.chain import verify_chain
+from esledger.core.errors import InvalidArgument, NotFound, ValidationFailed
+from esledger.ledger.appender import Outcome
+from esledger.ledger.catalog import ENVELOPE_ID
+from esledger.ledger.service import LedgerService
+from esledger.web.problems import BodyTooLarge, MalformedJSON, UnsupportedMediaType
+from esledger.web.responses import JSON
 
 SINGLE_TYPES = ("application/cloudevents+json", "application/json")
 BATCH_TYPE = "application/cloudevents-batch+json"
@@ -31,17 +31,16 @@ def _media_type(request: Request) -> str:
 async def _read_body(request: Request, limit: int) -> Any:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem("body-too-large", f"Content-Length {declared} exceeds the limit of {limit} bytes",
-                      limit=limit)
+        raise BodyTooLarge(f"Content-Length {declared} exceeds the limit of {limit} bytes", limit=limit)
     chunks = bytearray()
     async for chunk in request.stream():
         chunks += chunk
         if len(chunks) > limit:
-            raise Problem("body-too-large", f"the body exceeds the limit of {limit} bytes", limit=limit)
+            raise BodyTooLarge(f"the body exceeds the limit of {limit} bytes", limit=limit)
     try:
         return orjson.loads(chunks)
     except orjson.JSONDecodeError as exc:
-        raise Problem("malformed-json", f"the body is not valid JSON: {exc}") from None
+        raise MalformedJSON(f"the body is not valid JSON: {exc}") from None
 
 
 def _if_match(value: str | None) -> int | None:
@@ -49,7 +48,7 @@ def _if_match(value: str | None) -> int | None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise Problem("bad-request", f"If-Match must be a case version such as \"3\" (0: the case must not exist "
+        raise InvalidArgument(f"If-Match must be a case version such as \"3\" (0: the case must not exist "
                                      f"yet), got {value!r}", errors=[{"header": "If-Match", "rule": "format"}])
     return int(text)
 
@@ -61,9 +60,8 @@ def _single(outcome: Outcome) -> Response:
     return JSON(record.to_json(), status_code=201 if outcome.created else 200, headers=headers)
 
 
-def ledger_router(ledger: LedgerService) -> APIRouter:
+def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: int) -> APIRouter:
     """The ledger's routes: posting acts and reading history."""
-    settings = ledger.settings
     app = APIRouter()
     envelope = ledger.catalog.registry.contents(ENVELOPE_ID)
     single_body = {"requestBody": {"required": True, "content": {t: {"schema": envelope} for t in SINGLE_TYPES}}}
@@ -75,9 +73,9 @@ def ledger_router(ledger: LedgerService) -> APIRouter:
     async def post_event(request: Request,
                          if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
         if _media_type(request) not in SINGLE_TYPES:
-            raise Problem("unsupported-media-type", f"Content-Type {_media_type(request) or '(none)'!r}: send "
-                                                    f"one of {list(SINGLE_TYPES)}")
-        event = await _read_body(request, settings.max_body_bytes)
+            raise UnsupportedMediaType(f"Content-Type {_media_type(request) or '(none)'!r}: send one of "
+                                       f"{list(SINGLE_TYPES)}")
+        event = await _read_body(request, max_body_bytes)
         expected = _if_match(if_match)
         [outcome] = await run_in_threadpool(ledger.post, [event], batch=False, expected_version=expected)
         return _single(outcome)
@@ -86,16 +84,16 @@ def ledger_router(ledger: LedgerService) -> APIRouter:
     async def post_batch(request: Request,
                          if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
         if _media_type(request) != BATCH_TYPE:
-            raise Problem("unsupported-media-type", f"Content-Type {_media_type(request) or '(none)'!r}: a batch "
-                                                    f"is sent as {BATCH_TYPE!r}")
+            raise UnsupportedMediaType(f"Content-Type {_media_type(request) or '(none)'!r}: a batch is sent as "
+                                       f"{BATCH_TYPE!r}")
         if if_match is not None:
-            raise Problem("bad-request", "If-Match applies to a single event; post the event alone to use it")
-        events = await _read_body(request, settings.max_body_bytes)
-        if not isinstance(events, list) or not events or len(events) > settings.max_batch_events:
-            raise Problem("validation-failed", "a batch is a JSON array of 1 to "
-                                               f"{settings.max_batch_events} CloudEvents",
-                          errors=[{"pointer": "#", "rule": "batch",
-                                   "detail": f"expected an array of 1..{settings.max_batch_events} events"}])
+            raise InvalidArgument("If-Match applies to a single event; post the event alone to use it",
+                                  errors=[{"header": "If-Match", "rule": "single-event-only"}])
+        events = await _read_body(request, max_body_bytes)
+        if not isinstance(events, list) or not events or len(events) > max_batch_events:
+            raise ValidationFailed(f"a batch is a JSON array of 1 to {max_batch_events} CloudEvents",
+                                   errors=[{"pointer": "#", "rule": "batch",
+                                            "detail": f"expected an array of 1..{max_batch_events} events"}])
         outcomes = await run_in_threadpool(ledger.post, events, batch=True)
         status = 201 if any(o.created for o in outcomes) else 200
         return JSON([{"outcome": "created" if o.created else "duplicate", "record": o.record.to_json()}
@@ -107,7 +105,7 @@ def ledger_router(ledger: LedgerService) -> APIRouter:
                          description="only records stored strictly before this instant (timezone required): "
                                      "the timeline as the ledger knew it then")] = None) -> Response:
         if recorded_before is not None and recorded_before.tzinfo is None:
-            raise Problem("bad-request", "recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
+            raise InvalidArgument("recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
                           errors=[{"parameter": "recorded_before", "rule": "timezone"}])
         records = ledger.timeline(case_id, recorded_before)
         full = [r.to_json() for r in records]
@@ -117,10 +115,7 @@ def ledger_router(ledger: LedgerService) -> APIRouter:
 
     @app.get("/v1/cases/{case_id}/events/{version}", summary="One record of a case")
     def get_record(case_id: str, version: int) -> Response:
-        for record in ledger.timeline(case_id):
-            if record.case_version == version:
-                return JSON(record.to_json())
-        raise Problem("not-found", f"case {case_id!r} has no version {version}", case_id=case_id)
+        return JSON(ledger.record(case_id, version).to_json())
 
     @app.get("/v1/events", summary="The global feed in commit order, for followers and export")
     def get_feed(after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
@@ -143,24 +138,6 @@ def ledger_router(ledger: LedgerService) -> APIRouter:
         try:
             return JSON(ledger.catalog.registry.contents(schema_id), media_type="application/schema+json")
         except LookupError:
-            raise Problem("not-found", f"no schema {schema_id!r}") from None
+            raise NotFound(f"no schema {schema_id!r}") from None
 
-    @app.get("/healthz", summary="Liveness and the ledger head position")
-    def health() -> Response:
-        return JSON({"status": "ok", "head": ledger.head()})
-
-    return app
-
-
-DESCRIPTION = ("Upstream systems post supervisory acts (行政执法监督) as CloudEvents; every act is validated, stored "
-               "immutably in a per-case hash chain, and read back as a timeline or feed.")
-
-
-def create_app(settings: Settings | None = None, service: LedgerService | None = None) -> FastAPI:
-    """The ledger alone (the projections service is composed in ``services.app``)."""
-    ledger = service or LedgerService(settings or Settings())
-    app = FastAPI(title="esledger ledger", version="1", description=DESCRIPTION)
-    app.state.ledger = ledger
-    install_problem_handlers(app)
-    app.include_router(ledger_router(ledger))
     return app

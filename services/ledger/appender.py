@@ -10,21 +10,32 @@ re-run from fresh state, so nothing is lost or duplicated.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from services.ledger.canonical import sha256_hex
-from services.ledger.case import Case, IdempotencyKey
-from services.ledger.catalog import Act, Catalog
-from services.ledger.problems import Problem
-from services.ledger.records import Record
-from services.ledger.store import LedgerStore, entry_record
+from esledger.core.canonical import sha256_hex
+from esledger.core.errors import (
+    CaseExists,
+    CaseKindMismatch,
+    IdempotencyConflict,
+    PreconditionFailed,
+    UnknownCase,
+    WriteContention,
+)
+from esledger.core.instants import Clock
+from esledger.core.record import LedgerRecord
+from esledger.ledger.case import Case, IdempotencyKey
+from esledger.ledger.catalog import ActType, Catalog
+from esledger.ledger.store import LedgerStore, entry_record
+
+logger = logging.getLogger("esledger.ledger")
 
 MAX_ATTEMPTS = 30
 
@@ -34,12 +45,12 @@ class Submission:
     """A validated CloudEvent and the act it records."""
 
     event: dict[str, Any]
-    act: Act
+    act: ActType
 
 
 @dataclass(frozen=True)
 class Outcome:
-    record: Record
+    record: LedgerRecord
     created: bool
 
 
@@ -51,26 +62,32 @@ class _Ref:
 
 
 class Appender:
-    def __init__(self, store: LedgerStore, catalog: Catalog, clock: Callable[[], datetime], principal: str) -> None:
+    def __init__(self, store: LedgerStore, catalog: Catalog, clock: Clock, principal: str,
+                 retry_after_seconds: int = 5) -> None:
         self.store = store
         self.catalog = catalog
         self.clock = clock
         self.principal = principal
+        self.retry_after_seconds = retry_after_seconds
 
     def append(self, submissions: Sequence[Submission], expected_version: int | None = None) -> list[Outcome]:
         """Store the submissions atomically; ``expected_version`` (If-Match) applies to a single event's case."""
         for attempt in range(MAX_ATTEMPTS):
             try:
                 refs, created = self._attempt(submissions, expected_version)
-            except IntegrityError:
+            except IntegrityError as exc:
                 # Another writer committed first; re-read and decide again (If-Match is then checked anew).
+                logger.info("append conflicted with a concurrent writer; retrying",
+                            extra={"attempt": attempt + 1, "cause": str(exc)})
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
             return self._outcomes(refs, created)
-        raise Problem("write-contention", f"gave up after {MAX_ATTEMPTS} attempts against concurrent writers")
+        logger.warning("append gave up against concurrent writers", extra={"attempts": MAX_ATTEMPTS})
+        raise WriteContention(f"gave up after {MAX_ATTEMPTS} attempts against concurrent writers",
+                              retry_after=self.retry_after_seconds)
 
     def _attempt(self, submissions: Sequence[Submission],
-                 expected_version: int | None) -> tuple[list[_Ref], dict[tuple[str, int], Record]]:
+                 expected_version: int | None) -> tuple[list[_Ref], dict[tuple[str, int], LedgerRecord]]:
         now = self.clock()
         cases: dict[str, Case | None] = {}
         keys: list[IdempotencyKey] = []
@@ -86,7 +103,7 @@ class Appender:
                     prior = (key.digest, _Ref(key.case_id, key.case_version, created=False))
             if prior is not None:
                 if prior[0] != digest:
-                    raise Problem("idempotency-conflict",
+                    raise IdempotencyConflict(
                                   f"(source {source!r}, id {event_id!r}) already recorded as case "
                                   f"{prior[1].case_id!r} version {prior[1].case_version} with other content",
                                   pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
@@ -99,7 +116,7 @@ class Appender:
             if expected_version is not None:
                 current = case.version if case else 0
                 if current != expected_version:
-                    raise Problem("precondition-failed",
+                    raise PreconditionFailed(
                                   f"case {case_id!r} is at version {current}, If-Match asked for {expected_version}",
                                   case_id=case_id, current_version=current)
             case = self._apply(case, s, now, index if len(submissions) > 1 else None)
@@ -124,22 +141,22 @@ class Appender:
         if case is None:
             if s.act.opens is None:
                 openers = sorted(a.name for a in self.catalog.acts.values() if a.opens in s.act.case_kinds)
-                raise Problem("unknown-case", f"no case {case_id!r} in the ledger; {s.act.name} needs an existing "
+                raise UnknownCase(f"no case {case_id!r} in the ledger; {s.act.name} needs an existing "
                                               f"case opened by one of {openers}", opening_act=openers, **where)
             return Case.open(case_id=case_id, case_kind=s.act.opens, cloudevent=s.event, recorded_at=now,
                              recorded_by=self.principal)
         if s.act.opens is not None:
-            raise Problem("case-exists", f"case {case_id!r} already exists (a {case.case_kind} case opened at "
+            raise CaseExists(f"case {case_id!r} already exists (a {case.case_kind} case opened at "
                                          f"version 1); {s.act.name} can only open a new case",
                           case_kind=case.case_kind, **where)
         if case.case_kind not in s.act.case_kinds:
-            raise Problem("case-kind-mismatch", f"case {case_id!r} is a {case.case_kind} case; {s.act.name} is "
+            raise CaseKindMismatch(f"case {case_id!r} is a {case.case_kind} case; {s.act.name} is "
                                                 f"admitted on {sorted(s.act.case_kinds)}",
                           case_kind=case.case_kind, admitted_kinds=sorted(s.act.case_kinds), **where)
         case.record(cloudevent=s.event, recorded_at=now, recorded_by=self.principal)
         return case
 
-    def _outcomes(self, refs: list[_Ref], created: dict[tuple[str, int], Record]) -> list[Outcome]:
+    def _outcomes(self, refs: list[_Ref], created: dict[tuple[str, int], LedgerRecord]) -> list[Outcome]:
         """Records of new entries come from the save itself; duplicates are read back once per case."""
         known = dict(created)
         out = []

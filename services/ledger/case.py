@@ -14,9 +14,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from services.ledger.canonical import canonical_bytes
-from services.ledger.chain import GENESIS_HASH, entry_hash
-from services.ledger.instants import format_instant
+from esledger.core.canonical import canonical_bytes
+from esledger.core.chain import GENESIS_HASH, entry_hash
+from esledger.core.instants import format_instant
 
 NAMESPACE = UUID("6698ecc5-43d3-4fb6-8b2e-0a1d7e5f3c21")
 

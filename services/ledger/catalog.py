@@ -1,22 +1,25 @@
-"""The event catalog, loaded from ``schemas/``: the published contract is the one the service enforces."""
+"""The event catalog, read from the published schemas: the contract the service enforces is the one it
+publishes. ``catalog.json`` lists the case kinds and the acts (their titles, articles, admitting kinds and
+schema versions); every ``*.schema.json`` is registered by its ``$id``."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+from esledger.core.errors import ConfigurationError
+from esledger.core.schemas import SchemaDirectory
+
 ENVELOPE_ID = "urn:zfjd:schema:envelope:1"
 
 
 @dataclass(frozen=True)
-class Act:
+class ActType:
     """One kind of supervisory act (an event type), e.g. ``grievance.received``."""
 
     name: str
@@ -35,35 +38,41 @@ class Act:
 
 @dataclass(frozen=True)
 class Catalog:
-    directory: Path
     type_prefix: str
-    acts: dict[str, Act]
+    kind_titles: Mapping[str, str]
+    acts: dict[str, ActType]
     registry: Registry
 
     @classmethod
-    def load(cls, directory: Path = DEFAULT_SCHEMAS_DIR) -> Catalog:
-        raw = json.loads((directory / "catalog.json").read_text("utf-8"))
+    def load(cls, schemas: SchemaDirectory) -> Catalog:
+        raw = schemas.read_json("catalog.json")
         resources: list[tuple[str, Resource[Any]]] = []
-        for path in sorted(directory.glob("*.schema.json")) + sorted((directory / "events").glob("*.schema.json")):
-            schema = json.loads(path.read_text("utf-8"))
+        for name in schemas.names("", "*.schema.json") + schemas.names("events", "*.schema.json"):
+            schema = schemas.read_json(name)
             if "$id" in schema:
                 resources.append((schema["$id"], Resource.from_contents(schema)))
         registry: Registry = Registry().with_resources(resources)
         opening = {spec["opening_act"]: kind for kind, spec in raw["case_kinds"].items()}
-        acts: dict[str, Act] = {}
+        acts: dict[str, ActType] = {}
         for name, spec in raw["acts"].items():
-            ids = {}
-            for version, rel in spec["versions"].items():
-                ids[int(version)] = json.loads((directory / rel).read_text("utf-8"))["$id"]
-            acts[name] = Act(name=name, type=raw["type_prefix"] + name, title=spec["title"],
-                             articles=tuple(spec.get("articles", ())), case_kinds=frozenset(spec["case_kinds"]),
-                             opens=opening.get(name), current_version=int(spec["current_version"]),
-                             schema_ids=ids)
-        return cls(directory=directory, type_prefix=raw["type_prefix"], acts=acts, registry=registry)
+            ids = {int(version): schemas.read_json(rel)["$id"] for version, rel in spec["versions"].items()}
+            acts[name] = ActType(name=name, type=raw["type_prefix"] + name, title=spec["title"],
+                                 articles=tuple(spec.get("articles", ())), case_kinds=frozenset(spec["case_kinds"]),
+                                 opens=opening.get(name), current_version=int(spec["current_version"]),
+                                 schema_ids=ids)
+        if not acts:
+            raise ConfigurationError(f"catalog.json in {schemas.origin} lists no acts: the service would accept "
+                                     "nothing; restore the published catalog")
+        kinds = {kind: spec["title"] for kind, spec in raw["case_kinds"].items()}
+        return cls(type_prefix=raw["type_prefix"], kind_titles=kinds, acts=acts, registry=registry)
 
     @cached_property
-    def by_type(self) -> dict[str, Act]:
+    def by_type(self) -> dict[str, ActType]:
         return {a.type: a for a in self.acts.values()}
+
+    @property
+    def act_titles(self) -> dict[str, str]:
+        return {name: a.title for name, a in self.acts.items()}
 
     def validator(self, schema_id: str) -> Draft202012Validator:
         return self._validators[schema_id]

@@ -9,46 +9,29 @@ commit order equals notification order and followers never miss an event.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, TrackingRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
-from services.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
-from services.ledger.records import Record
+from esledger.core.append_only import postgres_append_only, sqlite_append_only
+from esledger.core.database import is_postgres, persistence_env
+from esledger.core.record import LedgerRecord
+from esledger.core.tables import SerializedCreation
+from esledger.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
+
+T = TypeVar("T", bound=TrackingRecorder)
+
+EVENTS_TABLE = "ledger_events"
+"""The library names the events table after the application (``LedgerStore.name``); on PostgreSQL every
+insert transaction also sends NOTIFY on a channel of this name."""
 
 ENTRY_TOPICS = (get_topic(Case.Opened), get_topic(Case.Entry))
-
-
-APPEND_ONLY = "append-only ledger table: UPDATE, DELETE and TRUNCATE are refused"
-
-
-def sqlite_append_only(table: str) -> list[str]:
-    """Triggers that make an SQLite table append-only (SQLite has no TRUNCATE: an unqualified DELETE fires
-    the DELETE trigger, which also disables its truncate optimisation)."""
-    return [f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END" for verb in ("UPDATE", "DELETE")]
-
-
-def postgres_append_only(schema: str, table: str) -> list[str]:
-    """Row triggers refusing UPDATE and DELETE, a statement trigger refusing TRUNCATE (PostgreSQL 14+)."""
-    q = SQL("{}.{}").format(Identifier(schema), Identifier(table)).as_string()
-    fn = SQL("{}.{}").format(Identifier(schema), Identifier("esledger_refuse_change")).as_string()
-    return [
-        f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
-        f"'%: % on %', '{APPEND_ONLY}', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
-        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {q} FOR EACH ROW "
-        f"EXECUTE FUNCTION {fn}()",
-        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {q} FOR EACH STATEMENT "
-        f"EXECUTE FUNCTION {fn}()",
-    ]
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -70,7 +53,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             ]
 
 
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
+class LedgerPostgresRecorder(SerializedCreation, PostgresApplicationRecorder):
     """The library's recorder, append-only in the database, and able to run as a role that may only INSERT
     and SELECT: the library's ``LOCK TABLE … IN EXCLUSIVE MODE`` needs UPDATE privilege, so the lock is
     taken by a SECURITY DEFINER function owned by the table's owner instead — the same lock, in the same
@@ -106,43 +89,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             ]
 
 
-def persistence_env(database_url: str) -> dict[str, str]:
-    """Translate ``sqlite:///path`` or ``postgresql://user[:pw]@host[:port]/db[?schema=s]`` into the
-    eventsourcing library's environment."""
-    parts = urlsplit(database_url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-        if not path:
-            raise ValueError(f"no file in {database_url!r}: use sqlite:///relative/path or sqlite:////abs/path")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerSQLiteRecorder),
-        }
-    if parts.scheme in ("postgresql", "postgres"):
-        query = parse_qs(parts.query)
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
-            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_SCHEMA": query.get("schema", [""])[0],
-            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
-            "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
-            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
-            "POSTGRES_LOCK_TIMEOUT": "5",
-            # A role with INSERT and SELECT only may not CREATE: its deployments say create_tables=false and
-            # let the owner create them (esledger db grant).
-            "CREATE_TABLE": query.get("create_tables", ["true"])[0],
-            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
-        }
-    raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:///PATH or postgresql://...")
-
-
 class LedgerStore(Application):
     """The event store and its queries. Holds no business rules: those are in ``appender.py``.
 
@@ -164,15 +110,32 @@ class LedgerStore(Application):
         except AggregateNotFoundError:
             return None
 
-    def timeline(self, case_id: str) -> list[Record]:
+    def timeline(self, case_id: str) -> list[LedgerRecord]:
         return [self._to_record(n) for n in self.recorder.select_stream(case_uuid(case_id))]  # type: ignore[attr-defined]
 
-    def feed(self, after: int, limit: int) -> list[Record]:
+    def feed(self, after: int, limit: int) -> list[LedgerRecord]:
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=ENTRY_TOPICS, inclusive_of_start=False)
         return [self._to_record(n) for n in notifications]
 
-    def records(self, page: int = 1000) -> Iterator[Record]:
+    def tracking_recorder(self, recorder_class: type[T], table_name: str) -> T:
+        """A recorder of another part (the read model, the Merkle log) on this store's own datastore, so a
+        process holds one connection pool; its tables are created unless the URL says create_tables=false."""
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        if isinstance(self.recorder, PostgresApplicationRecorder):
+            recorder = recorder_class(datastore, tracking_table_name=table_name)  # type: ignore[call-arg]
+        else:
+            recorder = recorder_class(datastore)  # type: ignore[call-arg]
+        if self.factory.env_create_table():
+            recorder.create_table()
+        return recorder
+
+    @property
+    def notify_channel(self) -> str | None:
+        """The PostgreSQL NOTIFY channel every insert signals (None on SQLite)."""
+        return getattr(self.recorder, "channel_name", None)
+
+    def records(self, page: int = 1000) -> Iterator[LedgerRecord]:
         """Every case entry in commit order, read a page at a time (exports and audits)."""
         after = 0
         while batch := self.feed(after, page):
@@ -184,31 +147,20 @@ class LedgerStore(Application):
         idempotency keys before its case entries, so the highest notification is always a case entry."""
         return self.recorder.max_notification_id() or 0
 
-    def _to_record(self, n: Notification) -> Record:
+    def _to_record(self, n: Notification) -> LedgerRecord:
         entry = self.mapper.to_domain_event(n)
         assert isinstance(entry, Case.Entry)
         return entry_record(entry, n.id)
 
 
-def entry_record(e: Case.Entry, position: int) -> Record:
+def entry_record(e: Case.Entry, position: int) -> LedgerRecord:
     """A stored case entry as the record reads return, with the position the database gave it."""
-    return Record(case_id=e.case_id, case_kind=e.case_kind, case_version=e.originator_version,
-                  position=position, recorded_at=e.timestamp, recorded_by=e.recorded_by,
-                  prev_hash=e.prev_hash, hash=e.hash, event=e.cloudevent)
+    return LedgerRecord(case_id=e.case_id, case_kind=e.case_kind, case_version=e.originator_version,
+                        position=position, recorded_at=e.timestamp, recorded_by=e.recorded_by,
+                        prev_hash=e.prev_hash, hash=e.hash, event=e.cloudevent)
 
 
 def open_store(database_url: str) -> LedgerStore:
-    return LedgerStore(persistence_env(database_url))
-
-
-def probe(database_url: str, timeout_seconds: int = 2) -> None:
-    """Fail fast (psycopg.OperationalError) when a PostgreSQL server does not answer, instead of waiting out
-    the library's connection retries; SQLite needs no probe."""
-    env = persistence_env(database_url)
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
-        return
-    import psycopg
-
-    psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
-                    user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"],
-                    connect_timeout=timeout_seconds).close()
+    """The ledger's event store at the URL, creating its tables unless the URL says create_tables=false."""
+    recorder = LedgerPostgresRecorder if is_postgres(database_url) else LedgerSQLiteRecorder
+    return LedgerStore(persistence_env(database_url) | {"APPLICATION_RECORDER_TOPIC": get_topic(recorder)})

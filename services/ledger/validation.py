@@ -19,10 +19,13 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from services.ledger.catalog import ENVELOPE_ID, Act, Catalog
-from services.domain.records import parse_instant
+from esledger.core.instants import parse_instant
+from esledger.core.pointers import fragment
+from esledger.ledger.catalog import ENVELOPE_ID, ActType, Catalog
 
 MAX_SAFE_INTEGER = 2**53 - 1
+UNKNOWN_TYPE = "catalog"
+"""The rule a violation names when an event's type is well-formed but not in the catalog."""
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,8 @@ class Violation:
         return Violation("#" + prefix + self.pointer[1:], self.rule, self.detail)
 
 
-class UnknownEventType(Exception):
-    def __init__(self, event_type: str, pointer: str = "#/type") -> None:
-        super().__init__(event_type)
-        self.event_type = event_type
-        self.pointer = pointer
-
-
-def _escape(token: Any) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
 def _pointer(path: Any, *extra: Any) -> str:
-    return "#" + "".join("/" + _escape(p) for p in (*path, *extra))
+    return fragment((*path, *extra))
 
 
 def _schema_violations(error: ValidationError, base: tuple[Any, ...]) -> Iterator[Violation]:
@@ -97,11 +89,9 @@ class EventValidator:
     catalog: Catalog
     max_future: timedelta = timedelta(minutes=5)
 
-    def check(self, event: Any, now: datetime) -> tuple[Act | None, list[Violation]]:
-        """The act the event records (None if it could not be told) and every violation found.
-
-        Raises ``UnknownEventType`` for a well-formed event whose type the catalog does not list.
-        """
+    def check(self, event: Any, now: datetime) -> tuple[ActType | None, list[Violation]]:
+        """The act the event records (None if it could not be told, or its type is not in the catalog:
+        ``unknown_type`` then says so) and every violation found."""
         envelope = self.catalog.validator(ENVELOPE_ID)
         violations = _unique(v for e in envelope.iter_errors(event) for v in _schema_violations(e, ()))
         if not isinstance(event, dict):
@@ -111,7 +101,7 @@ class EventValidator:
         act = self.catalog.by_type.get(event_type) if isinstance(event_type, str) else None
         if act is None:
             if isinstance(event_type, str) and not any(v.pointer == "#/type" for v in violations):
-                raise UnknownEventType(event_type)
+                violations.append(Violation("#/type", UNKNOWN_TYPE, f"{event_type!r} is not a published type"))
             return None, violations
         schema_id = event.get("dataschema", act.current_schema_id)
         if schema_id not in act.schema_ids.values():

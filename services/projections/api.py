@@ -13,12 +13,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from services.domain.presentation import instant_json
-from services.ledger.problems import Problem
-from services.domain.statistics import statistics_csv
-from services.projections.queries import CaseFilter
-from services.projections.service import ProjectionService
-from services.web import JSON
+from esledger.core.errors import InvalidArgument
+from esledger.domain.presentation import instant_json
+from esledger.domain.statistics import statistics_csv
+from esledger.projections.queries import CaseFilter
+from esledger.projections.service import ProjectionService
+from esledger.web.responses import JSON
 
 AsOf = Annotated[datetime | None, Query(description="answer as of this instant (timezone required): only records "
                                                     "recorded at or before it, the clock at it")]
@@ -27,7 +27,7 @@ MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read
 
 def _instant(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise Problem("bad-request", f"{name} needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
+        raise InvalidArgument(f"{name} needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
                       errors=[{"parameter": name, "rule": "timezone"}])
     return value
 

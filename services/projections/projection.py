@@ -1,22 +1,17 @@
-"""What a ledger event does to the read model: a case entry is copied with the position the ledger gave it.
-Idempotency keys are filtered out by topic before they reach here."""
+"""What the ledger's events do to the read model: each case entry is copied, with the position the ledger
+gave it, in the same transaction as the read model's tracking position, so following is exactly once."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 
-from services.ledger.case import Case
-from services.ledger.store import ENTRY_TOPICS, entry_record
-from services.projections.view import CaseViewMixin
+from esledger.ledger.store import LedgerStore
+from esledger.projections.readmodel import APPLICATION, ReadModel
 
 
-class CaseProjection(Projection[CaseViewMixin]):
-    name = "Projections"
-    topics = ENTRY_TOPICS
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        if isinstance(domain_event, Case.Entry):
-            self.view.apply(entry_record(domain_event, tracking.notification_id).to_json(), tracking)
+def catch_up(store: LedgerStore, read_model: ReadModel, batch: int = 500) -> int:
+    """Apply the next ``batch`` ledger entries after the read model's position; how many were read."""
+    records = store.feed(read_model.position(), batch)
+    for record in records:
+        read_model.apply(record.to_json(), Tracking(APPLICATION, record.position))
+    return len(records)

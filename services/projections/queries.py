@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.domain.casefile import Policy, view_case, view_cases
-from services.domain.presentation import instant_json
-from services.domain.statistics import monthly_statistics
+from esledger.domain.casefile import Policy, view_case, view_cases
+from esledger.domain.presentation import instant_json
+from esledger.domain.statistics import monthly_statistics
 
 Records = Mapping[str, Sequence[Mapping[str, Any]]]
 

@@ -1,56 +1,42 @@
-"""The read side as the API and CLI see it: the read model, its follower, the deployment's policy (rule sets,
-calendar, thresholds) and a clock. Answers are evaluated at the clock's time unless ``as_of`` is given."""
+"""The read side as the API and CLI see it: the read model, the deployment's policy (rule sets, calendar,
+thresholds) and a clock. Answers are evaluated at the clock's time unless ``as_of`` is given."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
-from services.domain.casefile import Policy
-from services.following import Component
-from services.ledger.instants import utc_now
-from services.ledger.problems import Problem
-from services.ledger.store import LedgerStore, open_store
-from services.projections import queries
-from services.projections.follower import Follower, follower_for, open_view
-from services.projections.settings import ProjectionSettings
-from services.projections.view import CaseViewMixin
+from esledger.core.availability import Availability
+from esledger.core.errors import NotFound, ProjectionBehind
+from esledger.core.following import Follower
+from esledger.core.instants import Clock
+from esledger.core.storage import Handle
+from esledger.domain.casefile import Policy
+from esledger.ledger.store import LedgerStore
+from esledger.projections import queries
+from esledger.projections.readmodel import ReadModel
 
 
-class ProjectionService(Component):
-    handles = ("ledger", "view")
-
-    def __init__(self, settings: ProjectionSettings, clock: Callable[[], datetime] = utc_now,
-                 follow: bool = True) -> None:
-        self.settings = settings
+class ProjectionService:
+    def __init__(self, read_model: Handle[ReadModel], store: Handle[LedgerStore], availability: Availability,
+                 policy: Policy, clock: Clock, *, max_wait_seconds: float,
+                 follower: Follower | None = None) -> None:
+        self.read_model = read_model
+        self.store = store
+        self.availability = availability
+        self.policy = policy
         self.clock = clock
-        self.retry_after_seconds = settings.retry_after_seconds
-        self.follower: Follower | None = follower_for(settings.database_url) if follow else None
-
-    @cached_property
-    def policy(self) -> Policy:
-        return Policy.load(overrides=self.settings.local_policy or None, holiday_files=self.settings.holiday_files,
-                           yellow_working_days=self.settings.yellow_working_days,
-                           violation_notice_days=self.settings.violation_notice_days)
-
-    @cached_property
-    def view(self) -> CaseViewMixin:
-        return open_view(self.settings.database_url)
-
-    @cached_property
-    def ledger(self) -> LedgerStore:
-        return open_store(self.settings.database_url)
+        self.max_wait_seconds = max_wait_seconds
+        self.follower = follower
 
     # -- consistency ----------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
-        with self._storage():
-            position, head = self.view.position(), self.ledger.head()
+        with self.availability.guard():
+            position, head = self.read_model.get().position(), self.store.get().head()
         out: dict[str, Any] = {"position": position, "head": head, "lag": max(head - position, 0)}
         if self.follower is not None:
-            out |= {"follower": type(self.follower).__name__, "restarts": self.follower.restarts,
+            out |= {"follower": self.follower.name, "restarts": self.follower.restarts,
                     "last_error": self.follower.last_error}
         return out
 
@@ -58,25 +44,25 @@ class ProjectionService(Component):
         """Read-your-writes: wait (bounded) until the read model reflects ``min_position``."""
         if min_position is None:
             return
-        deadline = time.monotonic() + self.settings.max_wait_seconds
+        deadline = time.monotonic() + self.max_wait_seconds
         while (position := self._position()) < min_position:
             if time.monotonic() >= deadline:
-                raise Problem("projection-behind", f"the read model is at position {position}, not yet at "
-                                                   f"{min_position}; nothing is wrong, it is catching up",
-                              position=position, min_position=min_position,
-                              retry_after=self.settings.retry_after_seconds)
+                raise ProjectionBehind(f"the read model is at position {position}, not yet at {min_position}; "
+                                       "nothing is wrong, it is catching up", position=position,
+                                       min_position=min_position, retry_after=self.availability.retry_after_seconds)
             if self.follower is not None:
                 self.follower.notify()
             time.sleep(0.02)
 
     def _position(self) -> int:
-        with self._storage():
-            return self.view.position()
+        with self.availability.guard():
+            return self.read_model.get().position()
 
     def _records(self, case_id: str | None = None) -> Any:
         """One case's records, or every case's; read under the availability guard."""
-        with self._storage():
-            return self.view.records(case_id) if case_id is not None else self.view.all_records()
+        with self.availability.guard():
+            read_model = self.read_model.get()
+            return read_model.records(case_id) if case_id is not None else read_model.all_records()
 
     def at(self, as_of: datetime | None) -> datetime:
         return as_of if as_of is not None else self.clock()
@@ -86,14 +72,13 @@ class ProjectionService(Component):
         at = self.at(as_of)
         view = queries.case_view(self._records(case_id), self.policy, at)
         if view is None:
-            raise Problem("not-found", f"no case {case_id!r} known to the read model as of {at.isoformat()}",
-                          case_id=case_id)
+            raise NotFound(f"no case {case_id!r} known to the read model as of {at.isoformat()}", case_id=case_id)
         return view
 
     def replay(self, case_id: str) -> list[dict[str, Any]]:
         records = self._records(case_id)
         if not records:
-            raise Problem("not-found", f"no case {case_id!r} in the read model", case_id=case_id)
+            raise NotFound(f"no case {case_id!r} in the read model", case_id=case_id)
         return queries.replay(records, self.policy)
 
     def cases(self, where: queries.CaseFilter, as_of: datetime | None) -> list[dict[str, Any]]:

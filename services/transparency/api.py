@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from services.transparency.log import StoredCheckpoint
-from services.transparency.service import TransparencyService, b64
-from services.web import JSON
+from esledger.transparency.encoding import b64
+from esledger.transparency.logstore import StoredCheckpoint
+from esledger.transparency.service import TransparencyService
+from esledger.web.responses import JSON
 
 NOTE = "text/plain; charset=utf-8"
 

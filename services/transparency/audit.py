@@ -11,18 +11,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from services.ledger.chain import verify_chain
-from services.ledger.store import LedgerStore
-from services.transparency import merkle
-from services.transparency.bundle import Failure, _where
-from services.transparency.checkpoint import CheckpointError, verify_checkpoint
-from services.transparency.leaf import record_leaf_hash
-from services.transparency.log import MerkleLogMixin
-from services.transparency.merkle import ProofError
-from services.transparency.note import NoteError
+from esledger.core.chain import verify_chain
+from esledger.ledger.store import LedgerStore
+from esledger.transparency import merkle
+from esledger.transparency.bundle import Failure, _where
+from esledger.transparency.checkpoint import CheckpointError, verify_checkpoint
+from esledger.transparency.leaf import record_leaf_hash
+from esledger.transparency.logstore import MerkleStore
+from esledger.transparency.merkle import ProofError
+from esledger.transparency.note import NoteError
 
 
-def audit(store: LedgerStore, log: MerkleLogMixin, verifier_key: str,
+def audit(store: LedgerStore, log: MerkleStore, verifier_key: str,
           progress: Callable[[int], None] = lambda n: None) -> tuple[dict[str, Any], list[Failure]]:
     failures: list[Failure] = []
     checkpoints = sorted(log.checkpoints(2**62, 2**31), key=lambda c: c.size)

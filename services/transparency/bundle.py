@@ -16,29 +16,25 @@ record (``zfjd-leaf/1``) and checks the proof from the recomputed hash, so an al
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.ledger.chain import verify_chain
-from services.ledger.records import Record
-from services.transparency import merkle
-from services.transparency.checkpoint import Checkpoint, CheckpointError, verify_checkpoint
-from services.transparency.leaf import record_leaf_hash
-from services.transparency.log import MerkleLogMixin, StoredCheckpoint
-from services.transparency.merkle import ProofError
-from services.transparency.note import NoteError
+from esledger.core.chain import verify_chain
+from esledger.core.record import LedgerRecord
+from esledger.transparency import merkle
+from esledger.transparency.checkpoint import Checkpoint, CheckpointError, verify_checkpoint
+from esledger.transparency.encoding import b64, unb64
+from esledger.transparency.leaf import record_leaf_hash
+from esledger.transparency.logstore import MerkleStore, StoredCheckpoint
+from esledger.transparency.merkle import ProofError
+from esledger.transparency.note import NoteError
 
 BUNDLE_FORMAT = "zfjd-bundle/1"
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def build_bundle(records: Iterable[Record], log: MerkleLogMixin, checkpoint: StoredCheckpoint,
+def build_bundle(records: Iterable[LedgerRecord], log: MerkleStore, checkpoint: StoredCheckpoint,
                  scope: Mapping[str, Any], since: StoredCheckpoint | None = None,
                  progress: Callable[[], None] = lambda: None) -> dict[str, Any]:
     """Entries for the records inside the checkpoint's tree (later ones are left out, and counted); with
@@ -52,15 +48,15 @@ def build_bundle(records: Iterable[Record], log: MerkleLogMixin, checkpoint: Sto
             continue
         with log.reading() as nodes:
             path = merkle.inclusion_proof(leaf.index, checkpoint.size, nodes)
-        entries.append({"record": record.to_json(), "leaf_index": leaf.index, "leaf_hash": _b64(leaf.hash),
-                        "inclusion_path": [_b64(h) for h in path]})
+        entries.append({"record": record.to_json(), "leaf_index": leaf.index, "leaf_hash": b64(leaf.hash),
+                        "inclusion_path": [b64(h) for h in path]})
         progress()
     bundle = {"format": BUNDLE_FORMAT, "scope": dict(scope), "checkpoint": checkpoint.note,
               "after_checkpoint": later, "entries": entries}
     if since is not None:
         with log.reading() as nodes:
             path = merkle.consistency_proof(since.size, checkpoint.size, nodes)
-        bundle["since"] = {"checkpoint": since.note, "consistency_path": [_b64(h) for h in path]}
+        bundle["since"] = {"checkpoint": since.note, "consistency_path": [b64(h) for h in path]}
     return bundle
 
 
@@ -89,7 +85,7 @@ def _since(bundle: Mapping[str, Any], checkpoint: Checkpoint, verifier_key: str,
         try:
             earlier = verify_checkpoint(bundle["since"]["checkpoint"], verifier_key)
             merkle.verify_consistency(earlier.size, checkpoint.size, earlier.root, checkpoint.root,
-                                      [base64.b64decode(h) for h in bundle["since"]["consistency_path"]])
+                                      [unb64(h, "proof hash") for h in bundle["since"]["consistency_path"]])
         except (NoteError, CheckpointError, ProofError, ValueError) as exc:
             failures.append(Failure(f"consistency from checkpoint {earlier.size if earlier else '?'}", str(exc)))
     if kept is not None:
@@ -126,13 +122,13 @@ def verify_bundle(bundle: Mapping[str, Any], verifier_key: str, kept_checkpoint:
         cases[record["case_id"]].append(record)
         indexes.append(entry["leaf_index"])
         recomputed = record_leaf_hash(record)
-        if _b64(recomputed) != entry["leaf_hash"]:
-            failures.append(Failure(_where(record), f"leaf hash recomputed from the record {_b64(recomputed)} != "
+        if b64(recomputed) != entry["leaf_hash"]:
+            failures.append(Failure(_where(record), f"leaf hash recomputed from the record {b64(recomputed)} != "
                                                     f"the logged leaf hash {entry['leaf_hash']}: the record was "
                                                     "altered after it was logged"))
         try:
             merkle.verify_inclusion(recomputed, entry["leaf_index"], checkpoint.size,
-                                    [base64.b64decode(h) for h in entry["inclusion_path"]], checkpoint.root)
+                                    [unb64(h, "proof hash") for h in entry["inclusion_path"]], checkpoint.root)
         except (ProofError, ValueError) as exc:
             failures.append(Failure(_where(record), f"leaf {entry['leaf_index']} is not in the checkpointed tree of "
                                                     f"{checkpoint.size}: {exc}"))

@@ -6,14 +6,13 @@ extension lines; signed as a note (see ``note``) by a key whose name is, by conv
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.transparency.merkle import HASH_SIZE
-from services.transparency.note import parse_verifier_key, verify_note
+from esledger.transparency.encoding import b64, unb64
+from esledger.transparency.merkle import HASH_SIZE
+from esledger.transparency.note import parse_verifier_key, verify_note
 
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 _MAX_SIZE = 2**64 - 1
@@ -44,7 +43,7 @@ def make_checkpoint(origin: str, size: int, root: bytes, extensions: Sequence[st
     for ext in extensions:
         if not ext or "\n" in ext:
             raise CheckpointError(f"extension line {ext!r} must be a non-empty single line")
-    return "".join(line + "\n" for line in (origin, str(size), base64.b64encode(root).decode(), *extensions))
+    return "".join(line + "\n" for line in (origin, str(size), b64(root), *extensions))
 
 
 def parse_checkpoint(body: str) -> Checkpoint:
@@ -61,11 +60,8 @@ def parse_checkpoint(body: str) -> Checkpoint:
         raise CheckpointError(f"checkpoint line 2: tree size {size_text!r} is not a decimal without leading zeros")
     if len(size_text) > 20 or int(size_text) > _MAX_SIZE:
         raise CheckpointError(f"checkpoint line 2: tree size {size_text} is over 2**64 - 1")
-    try:
-        root = base64.b64decode(root_text, validate=True)
-    except binascii.Error:
-        raise CheckpointError(f"checkpoint line 3: root hash {root_text!r} is not standard base64") from None
-    if len(root) != HASH_SIZE or base64.b64encode(root).decode() != root_text:
+    root = unb64(root_text, "checkpoint line 3: root hash", CheckpointError)
+    if len(root) != HASH_SIZE or b64(root) != root_text:
         raise CheckpointError(f"checkpoint line 3: root hash {root_text!r} is not the base64 of {HASH_SIZE} bytes")
     for number, ext in enumerate(extensions, 4):
         if not ext:

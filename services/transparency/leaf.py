@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.ledger.canonical import canonical_bytes
-from services.transparency.merkle import leaf_hash
+from esledger.core.canonical import canonical_bytes
+from esledger.transparency.merkle import leaf_hash
 
 LEAF_FORMAT = "zfjd-leaf/1"
 

@@ -13,8 +13,6 @@ Key texts, as golang.org/x/mod/sumdb/note writes them:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -22,6 +20,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from esledger.transparency.encoding import b64, unb64
 
 ED25519 = 0x01
 MAX_SIGNATURES = 100
@@ -50,14 +50,14 @@ def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
 def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
     """The vkey text that lets anyone check this key's signatures."""
     _check_name(name)
-    return f"{name}+{key_id(name, public_key).hex()}+{_b64(bytes([ED25519]) + _raw(public_key))}"
+    return f"{name}+{key_id(name, public_key).hex()}+{b64(bytes([ED25519]) + _raw(public_key))}"
 
 
 def signer_key(name: str, private_key: Ed25519PrivateKey) -> str:
     """The private key file text (the seed, not the expanded key, as sumdb/note stores it)."""
     _check_name(name)
     seed = private_key.private_bytes_raw()
-    return f"PRIVATE+KEY+{name}+{key_id(name, private_key.public_key()).hex()}+{_b64(bytes([ED25519]) + seed)}"
+    return f"PRIVATE+KEY+{name}+{key_id(name, private_key.public_key()).hex()}+{b64(bytes([ED25519]) + seed)}"
 
 
 def generate_signer_key(name: str) -> tuple[str, str]:
@@ -107,7 +107,7 @@ def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
     if not body.endswith("\n"):
         raise NoteError("note text: must end with a newline")
     signature = private_key.sign(body.encode())
-    return f"{body}\n{_SIG_PREFIX}{name} {_b64(key_id(name, private_key.public_key()) + signature)}\n"
+    return f"{body}\n{_SIG_PREFIX}{name} {b64(key_id(name, private_key.public_key()) + signature)}\n"
 
 
 def verify_note(note: str, verifier_key_text: str) -> str:
@@ -172,12 +172,5 @@ def _raw(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
 def _unb64(text: str, where: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except binascii.Error:
-        raise NoteError(f"{where}: {text!r} is not standard base64") from None
+    return unb64(text, f"{where}:", NoteError)

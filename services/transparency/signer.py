@@ -10,10 +10,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.transparency.checkpoint import make_checkpoint
-from services.transparency.note import generate_signer_key, parse_signer_key, sign_note, verifier_key
+from esledger.core.errors import ConfigurationError
+from esledger.transparency.checkpoint import make_checkpoint
+from esledger.transparency.note import NoteError, generate_signer_key, parse_signer_key, sign_note, verifier_key
 
-log = logging.getLogger("esledger.transparency")
+logger = logging.getLogger("esledger.transparency")
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,26 @@ class Signer:
         return sign_note(make_checkpoint(self.name, size, root), self.name, self.key)
 
 
+def write_key_file(path: Path, signer_key_text: str) -> None:
+    """Write a new private key file readable by its owner only; never overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(signer_key_text + "\n")
+
+
 def load_signer(key_file: Path | None, dev_key_file: Path, origin: str) -> Signer:
-    """The configured key, or else the development key (created, readable by its owner only, if absent)."""
-    if key_file is not None:
-        name, key = parse_signer_key(key_file.read_text("utf-8"))
-        return Signer(name, key)
-    if not dev_key_file.exists():
-        dev_key_file.parent.mkdir(parents=True, exist_ok=True)
-        skey, _ = generate_signer_key(origin)
-        fd = os.open(dev_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(skey + "\n")
-        log.warning("generated a DEVELOPMENT signing key at %s: checkpoints signed with it are for testing; "
-                    "set ESLEDGER_SIGNING_KEY_FILE in production", dev_key_file)
-    name, key = parse_signer_key(dev_key_file.read_text("utf-8"))
-    return Signer(name, key, development=True)
+    """The configured key, or else the development key (created if absent)."""
+    try:
+        if key_file is not None:
+            name, key = parse_signer_key(key_file.read_text("utf-8"))
+            return Signer(name, key)
+        if not dev_key_file.exists():
+            write_key_file(dev_key_file, generate_signer_key(origin)[0])
+            logger.warning("generated a DEVELOPMENT signing key: checkpoints signed with it are for testing; "
+                           "set ESLEDGER_SIGNING_KEY_FILE in production", extra={"key_file": str(dev_key_file)})
+        name, key = parse_signer_key(dev_key_file.read_text("utf-8"))
+        return Signer(name, key, development=True)
+    except (OSError, NoteError) as exc:
+        raise ConfigurationError(f"the log's signing key cannot be used: {exc}; make one with `esledger keygen "
+                                 "--name ORIGIN --out FILE` and set ESLEDGER_SIGNING_KEY_FILE to it") from exc

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.domain.calendar import Calendar
-from services.domain.deadlines import Deadline, evaluate
-from services.domain.rules import RuleSet, load_rulesets
+from esledger.core.schemas import SchemaDirectory
+from esledger.domain.calendar import Calendar
+from esledger.domain.deadlines import Deadline, evaluate
+from esledger.domain.rules import RuleSet
+from esledger.ledger.catalog import Catalog
+from esledger.rulefiles import catalog_titles, load_rulesets, rule_schemas
 
 PREFIX = "cn.gov.jingzhou.zfjd."
-RULESETS: tuple[RuleSet, ...] = load_rulesets()
+SCHEMAS = SchemaDirectory.locate()
+RULE_SCHEMAS = rule_schemas(SCHEMAS)
+TITLES = catalog_titles(Catalog.load(SCHEMAS))
+RULESETS: tuple[RuleSet, ...] = load_rulesets(SCHEMAS)
 CALENDAR = Calendar()
 HOLIDAYS_2027 = {
     # a test fixture shaped like the State Council notice: NOT the real 2027 arrangement

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.domain.casefile import CaseView, Policy, view_case
-from services.domain.findings import Finding
+from esledger.domain.casefile import CaseView, Policy, view_case
+from esledger.domain.findings import Finding
 
-from .builders import BODY, CALENDAR, COUNTY, RULESETS, Case, notice, utc
+from .builders import BODY, CALENDAR, COUNTY, RULESETS, TITLES, Case, notice, utc
 
-POLICY = Policy(RULESETS, CALENDAR)
+POLICY = Policy(RULESETS, CALENDAR, titles=TITLES)
 LATE = "2027-06-30T00:00:00+08:00"  # long after every scenario (2027 is provisional, but no period reaches it)
 OFFICER = {"name": "黄某", "role": "执法大队大队长", "unit": COUNTY}
 REVIEWER = {"name": "刘某", "role": "副局长"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.domain.deadlines import Status
-from services.domain.rules import load_rulesets
+from esledger.domain.deadlines import Status
+from esledger.rulefiles import load_rulesets
 
 from .builders import COUNTY, NOTICE, Case, deadlines, due, inspection, issue, notice, only, report
 

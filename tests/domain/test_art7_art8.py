@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.domain.deadlines import Status
+from esledger.domain.deadlines import Status
 
 from .builders import BODY, COUNTY, Case, deadlines, due, only
 

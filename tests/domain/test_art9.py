@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.domain.deadlines import Status
-from services.domain.rules import load_rulesets
+from esledger.domain.deadlines import Status
+from esledger.rulefiles import load_rulesets
 
 from .builders import BODY, COUNTY, Case, deadlines, deliver_notification, due, explain, grievance, only
 

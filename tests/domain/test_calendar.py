@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from services.domain.calendar import CHINESECALENDAR, PROVISIONAL, Calendar, load_calendar, parse_holiday_data
-from services.domain.validation import RuleDataError
+from esledger.core.errors import ConfigurationError
+from esledger.domain.calendar import CHINESECALENDAR, PROVISIONAL, Calendar, parse_holiday_data
+from esledger.domain.validation import RuleDataError
+from esledger.rulefiles import load_calendar
 
-from .builders import HOLIDAYS_2027
+from .builders import HOLIDAYS_2027, RULE_SCHEMAS
 
 CAL = Calendar()
 
@@ -105,7 +107,7 @@ def test_holiday_file_overrides_a_year_chinesecalendar_has(tmp_path: Path) -> No
 
 def test_holiday_file_with_a_bad_date_is_refused_with_its_location(tmp_path: Path) -> None:
     bad = {**HOLIDAYS_2027, "makeup_workdays": ["2027-13-01"]}
-    with pytest.raises(RuleDataError) as e:
+    with pytest.raises(ConfigurationError) as e:
         load_calendar([write(tmp_path, bad)])
     assert "holidays-2027.json" in str(e.value)
     assert "/makeup_workdays/0: '2027-13-01' is not a 'date'" in str(e.value)
@@ -113,7 +115,7 @@ def test_holiday_file_with_a_bad_date_is_refused_with_its_location(tmp_path: Pat
 
 def test_holiday_file_missing_its_notice_is_refused(tmp_path: Path) -> None:
     bad = {k: v for k, v in HOLIDAYS_2027.items() if k != "notice"}
-    with pytest.raises(RuleDataError, match="'notice' is a required property"):
+    with pytest.raises(ConfigurationError, match="'notice' is a required property"):
         load_calendar([write(tmp_path, bad)])
 
 
@@ -128,7 +130,7 @@ def test_holiday_file_contradictions_are_each_reported() -> None:
         "makeup_workdays": ["2027-02-20", "2027-02-22"],
     }
     with pytest.raises(RuleDataError) as e:
-        parse_holiday_data(bad, "holidays-2027.json")
+        parse_holiday_data(bad, RULE_SCHEMAS, "holidays-2027.json")
     message = str(e.value)
     assert "/holidays/0: 'to' 2027-10-01 is before 'from' 2027-10-07" in message
     assert "/holidays: 2028-01-01 is not in 2027" in message
@@ -139,10 +141,10 @@ def test_holiday_file_contradictions_are_each_reported() -> None:
 def test_holiday_file_that_is_not_json_is_refused_with_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"year": 2027,\n  oops}', encoding="utf-8")
-    with pytest.raises(RuleDataError, match=r"broken.json: not JSON: .* line 2 column 3"):
+    with pytest.raises(ConfigurationError, match=r"broken.json: not JSON: .* line 2 column 3"):
         load_calendar([path])
 
 
 def test_two_files_for_one_year_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(RuleDataError, match="a second file for 2027"):
+    with pytest.raises(ConfigurationError, match="a second file for 2027"):
         load_calendar([write(tmp_path, HOLIDAYS_2027, "a.json"), write(tmp_path, HOLIDAYS_2027, "b.json")])

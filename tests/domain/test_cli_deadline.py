@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from services.domain.cli_deadline import register
+from esledger.cli.deadline import register
 
 from .builders import HOLIDAYS_2027
 

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.domain.deadlines import Status, evaluate
-from services.domain.rules import parse_ruleset
-from services.domain.validation import RULES_DIR, read_json
+from esledger.domain.deadlines import Status, evaluate
+from esledger.domain.rules import parse_ruleset
 
 from .builders import (
+    RULE_SCHEMAS,
+    SCHEMAS,
     CALENDAR,
     RULESETS,
     Case,
@@ -155,14 +156,14 @@ def test_each_case_is_evaluated_on_its_own() -> None:
 
 
 def later_ruleset(effective_from: str, art8_days: int):
-    document = copy.deepcopy(read_json(RULES_DIR / "ruleset-2020-11-17.json"))
+    document = copy.deepcopy(SCHEMAS.read_json("rules/ruleset-2020-11-17.json"))
     document["id"] = f"test-{effective_from}"
     document["effective_from"] = effective_from
     for rule in document["rules"]:
         rule["effective_from"] = effective_from
         if rule["id"] == "art8.file":
             rule["period"] = {"days": art8_days}
-    return parse_ruleset(document, "test rule set")
+    return parse_ruleset(document, RULE_SCHEMAS, "test rule set")
 
 
 def test_art8_file_rule_set_is_selected_by_the_trigger_occurred_date() -> None:

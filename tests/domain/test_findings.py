@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from services.domain.casefile import Policy
-from services.domain.findings import Source, finding_id, parse_finding_id
+from esledger.domain.casefile import Policy
+from esledger.domain.findings import Source, finding_id, parse_finding_id
 
 from .builders import (
+    TITLES,
     BODY,
     COUNTY,
     RULESETS,
@@ -264,9 +265,9 @@ def test_art17_2_period_is_policy_and_can_be_dropped() -> None:
     # 10 days: 09-01 + 10 = 09-11 (Fri)
     case = inspection("2026-09-01")
     violation(case, "2026-09-01")
-    short = Policy(RULESETS, violation_notice_days=10)
+    short = Policy(RULESETS, titles=TITLES, violation_notice_days=10)
     assert [f.key for f in findings(case, as_of="2026-09-12", policy=short)] == ["art11.notice"]
-    none = Policy(short.rulesets, violation_notice_days=None)
+    none = Policy(short.rulesets, titles=TITLES, violation_notice_days=None)
     assert all(d.deadline.rule_id != "art11.notice" for d in view(case, policy=none).deadlines)
 
 

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.domain.calendar import BEIJING, PROVISIONAL, Calendar, load_calendar
-from services.domain.periods import Counting, count_period, latest, period_after, period_ending_on
+from esledger.domain.calendar import BEIJING, PROVISIONAL, Calendar
+from esledger.rulefiles import load_calendar
+from esledger.domain.periods import Counting, count_period, latest, period_after, period_ending_on
 
 from .builders import HOLIDAYS_2027
 

@@ -7,13 +7,18 @@ from datetime import date
 
 import pytest
 
-from services.domain.periods import Counting
-from services.domain.rules import Basis, Count, Overdue, load_rulesets, parse_ruleset, ruleset_in_force
-from services.domain.validation import RULES_DIR, RuleDataError, read_json
+from esledger.domain.periods import Counting
+from esledger.domain.rules import Basis, Count, Overdue, parse_ruleset, ruleset_in_force, rulesets_from
+from esledger.domain.validation import RuleDataError
 
-from .builders import RULESETS
+from .builders import RULE_SCHEMAS, RULESETS, SCHEMAS
 
-DOCUMENT = read_json(RULES_DIR / "ruleset-2020-11-17.json")
+DOCUMENT = SCHEMAS.read_json("rules/ruleset-2020-11-17.json")
+
+
+def load_rulesets(overrides: dict | None = None) -> tuple:
+    """The published rule set with overrides, through the domain's own loader."""
+    return rulesets_from([("ruleset-2020-11-17.json", DOCUMENT)], RULE_SCHEMAS, overrides)
 
 EXPECTED = {
     # id: (article, paragraph, trigger act, fulfilling acts, basis, finding)
@@ -85,7 +90,7 @@ def test_art9_notify_is_cancelled_by_a_transfer() -> None:
 
 
 def test_the_rule_set_in_force_is_the_latest_already_effective() -> None:
-    later = parse_ruleset({**DOCUMENT, "id": "later", "effective_from": "2026-02-01"}, "later")
+    later = parse_ruleset({**DOCUMENT, "id": "later", "effective_from": "2026-02-01"}, RULE_SCHEMAS, "later")
     sets = (RULESETS[0], later)
     assert ruleset_in_force(sets, date(2020, 11, 16)) is None
     assert ruleset_in_force(sets, date(2020, 11, 17)) is RULESETS[0]
@@ -118,7 +123,7 @@ def test_a_rule_set_failing_its_schema_is_refused_with_locations() -> None:
     bad["rules"][3]["period"] = {"days": "15"}
     del bad["rules"][0]["basis"]
     with pytest.raises(RuleDataError) as e:
-        parse_ruleset(bad, "ruleset-bad.json")
+        parse_ruleset(bad, RULE_SCHEMAS, "ruleset-bad.json")
     assert "ruleset-bad.json: invalid" in str(e.value)
     assert "/rules/0: 'basis' is a required property" in str(e.value)
     assert "/rules/3/period:" in str(e.value)
@@ -130,7 +135,7 @@ def test_a_rule_set_with_broken_cross_references_is_refused() -> None:
     bad["rules"][8]["trigger"] = {"overdue": "art12.report"}
     del bad["rules"][9]["related"]
     with pytest.raises(RuleDataError) as e:
-        parse_ruleset(bad, "ruleset-bad.json")
+        parse_ruleset(bad, RULE_SCHEMAS, "ruleset-bad.json")
     message = str(e.value)
     assert "/rules/1/id: art9.disposition is defined twice" in message
     assert "/rules/8/trigger/overdue: art12.report is not an earlier act-triggered rule" in message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from services.domain.statistics import COLUMNS, REPORTED, monthly_statistics, statistics_csv
+from esledger.domain.statistics import COLUMNS, REPORTED, monthly_statistics, statistics_csv
 
 from .builders import BODY, COUNTY, Case, grievance, inspection, issue, utc
 from .scenarios import POLICY, determine, fee, refuse, violation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from services.domain.status import MACHINES, NOT_OPENED, case_status, status_titles
+from esledger.domain.status import MACHINES, NOT_OPENED, case_status, status_titles
 
 from .builders import BODY, COUNTY, Case, deliver_notification, explain, grievance, inspection, issue, report
 from .scenarios import COMPLAINANT_NAME, decide, retract, view, violation

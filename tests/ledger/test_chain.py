@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from services.ledger.chain import GENESIS_HASH, entry_hash, verify_chain
+from esledger.core.chain import GENESIS_HASH, entry_hash, verify_chain
 
 
 def _chain(n: int) -> list[dict]:

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.ledger.api import create_app
-from services.ledger.settings import Settings
+from esledger.bootstrap import bootstrap
+from esledger.settings import Settings
+from esledger.web.app import create_app
 from tests.helpers import BATCH, CE, accepted, body, ce, received
 
 
@@ -95,7 +96,7 @@ def test_malformed_json(client: TestClient) -> None:
 
 
 def test_body_over_the_limit(database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, max_body_bytes=2000))
+    app = create_app(bootstrap(Settings(database_url=database_url, max_body_bytes=2000), role="ledger"))
     with TestClient(app) as client:
         event = received("GR-L1")
         event["data"]["summary"] = "很长的申诉内容" * 200
@@ -106,7 +107,6 @@ def test_body_over_the_limit(database_url: str) -> None:
 
         problem(client.post("/v1/events", content=chunked(), headers=CE), 413, "body-too-large")
         assert head(client) == 0
-    app.state.ledger.close()
 
 
 def test_act_on_unknown_case_names_the_case(client: TestClient) -> None:
@@ -150,7 +150,8 @@ def test_if_match_optimistic_concurrency(client: TestClient) -> None:
 
 
 def test_database_unavailable_answers_503_with_retry_after(tmp_path: Any) -> None:
-    app = create_app(Settings(database_url="postgresql://postgres@127.0.0.1:1/nowhere", retry_after_seconds=7))
+    app = create_app(bootstrap(Settings(database_url="postgresql://postgres@127.0.0.1:1/nowhere",
+                                        retry_after_seconds=7, dev_key_file=tmp_path / "dev.key"), role="ledger"))
     with TestClient(app) as client:
         doc = problem(client.post("/v1/events", content=body(received("GR-D1")), headers=CE), 503,
                       "database-unavailable")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 from typer.testing import CliRunner
 
-from services.cli import app as cli
+from esledger.cli import app as cli
 from tests.helpers import PREFIX, SCHEMAS, examples
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(client:
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     events = [received("GR-FAULT"), accepted("GR-FAULT"), received("GR-FAULT-2")]
     client.get("/healthz")  # opens the store
-    recorder = client.app.state.ledger._store.recorder
+    recorder = client.app.state.system.storage.store.get().recorder
     # The method that inserts the rows inside the transaction (PostgreSQL: after taking the table lock).
     name = "_insert_stored_events" if hasattr(recorder, "_insert_stored_events") else "_insert_events"
     real_insert = getattr(recorder, name)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from services.ledger.chain import GENESIS_HASH
+from esledger.core.chain import GENESIS_HASH
 from tests.helpers import BATCH, CE, accepted, body, received
 
 

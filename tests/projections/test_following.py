@@ -3,19 +3,47 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from services.ledger.api import create_app as ledger_app
-from services.ledger.settings import Settings
 from eventsourcing.persistence import Tracking
 
-from services.ledger.store import ENTRY_TOPICS, entry_record, open_store
-from services.projections.follower import follower_for, open_view
-from services.projections.rebuild import rebuild
+from esledger.bootstrap import Storage, bootstrap
+from esledger.core.following import Follower
+from esledger.projections.projection import catch_up
+from esledger.projections.rebuild import rebuild
+from esledger.settings import Settings
+from esledger.web.app import create_app
 from tests.helpers import CE, body, examples, received
+
+
+def ledger_app(settings: Settings) -> TestClient:
+    """The ledger's role alone: nothing follows into the read model but what the test starts."""
+    return TestClient(create_app(bootstrap(settings, role="ledger")))
+
+
+@contextmanager
+def storage(url: str) -> Iterator[Storage]:
+    opened = Storage(Settings(database_url=url))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def follower_for(url: str) -> tuple[Follower, Storage]:
+    opened = Storage(Settings(database_url=url))
+    follower = Follower("projection", lambda: catch_up(opened.store.get(), opened.read_model.get()))
+    return follower, opened
+
+
+def rebuilt(url: str) -> int:
+    with storage(url) as s:
+        return rebuild(s.store.get(), s.read_model.get())
 
 
 def _post_examples(client: TestClient, names: list[str]) -> int:
@@ -29,22 +57,18 @@ def _post_examples(client: TestClient, names: list[str]) -> int:
 
 
 def _wait_for(database_url: str, position: int, timeout: float = 15) -> None:
-    view = open_view(database_url)
-    try:
+    with storage(database_url) as s:
+        view = s.read_model.get()
         deadline = time.monotonic() + timeout
         while view.position() < position:
             assert time.monotonic() < deadline, f"read model stuck at {view.position()} < {position}"
             time.sleep(0.05)
-    finally:
-        view.close()
 
 
 def _dump(database_url: str) -> tuple[int, dict]:
-    view = open_view(database_url)
-    try:
+    with storage(database_url) as s:
+        view = s.read_model.get()
         return view.position(), view.all_records()
-    finally:
-        view.close()
 
 
 def test_read_your_writes_with_min_position(system: TestClient, clock) -> None:
@@ -67,43 +91,38 @@ def test_min_position_not_reached_answers_503_with_the_current_position(system: 
 
 def test_restart_mid_stream_resumes_exactly(settings: Settings) -> None:
     url = settings.database_url
-    with TestClient(ledger_app(settings)) as ledger:
-        follower = follower_for(url)
+    with ledger_app(settings) as ledger:
+        follower, opened = follower_for(url)
         follower.start()
         first = _post_examples(ledger, ["grievance.jsonl", "major_penalty.jsonl"])
         _wait_for(url, first)
         follower.stop()
+        opened.close()
         last = _post_examples(ledger, ["inspection.jsonl", "record_filing.jsonl"])
         assert _dump(url)[0] == first  # nothing followed while stopped
-        follower = follower_for(url)
+        follower, opened = follower_for(url)
         follower.start()
         _wait_for(url, last)
         follower.stop()
-        ledger.app.state.ledger.close()
+        opened.close()
     position, followed = _dump(url)
     assert position == last
     assert sum(len(v) for v in followed.values()) == sum(
         len(examples()[n]) for n in ["grievance.jsonl", "major_penalty.jsonl", "inspection.jsonl",
                                      "record_filing.jsonl"])
-    assert rebuild(url) == last
+    assert rebuilt(url) == last
     assert _dump(url) == (position, followed)
 
 
 def test_duplicate_delivery_changes_nothing(settings: Settings) -> None:
     url = settings.database_url
-    with TestClient(ledger_app(settings)) as ledger:
+    with ledger_app(settings) as ledger:
         last = _post_examples(ledger, ["major_penalty.jsonl"])
-        ledger.app.state.ledger.close()
-    assert rebuild(url) == last
+    assert rebuilt(url) == last
     before = _dump(url)
-    store, view = open_store(url), open_view(url)
-    try:
-        for n in store.recorder.select_notifications(start=0, limit=100, topics=ENTRY_TOPICS):
-            again = entry_record(store.mapper.to_domain_event(n), n.id).to_json()
-            assert view.apply(again, Tracking("Ledger", n.id)) is False
-    finally:
-        store.close()
-        view.close()
+    with storage(url) as s:
+        for record in s.store.get().feed(0, 100):
+            assert s.read_model.get().apply(record.to_json(), Tracking("Ledger", record.position)) is False
     assert _dump(url) == before
 
 
@@ -112,7 +131,7 @@ def test_rebuild_gives_identical_answers(system: TestClient, clock, settings: Se
     last = _post_examples(system, list(examples()))
     live = system.get("/v1/cases", params={"min_position": last}).json()
     findings = system.get("/v1/findings").json()
-    rebuild(settings.database_url)
+    rebuilt(settings.database_url)
     assert system.get("/v1/cases").json() == live
     assert system.get("/v1/findings").json() == findings
 
@@ -120,11 +139,10 @@ def test_rebuild_gives_identical_answers(system: TestClient, clock, settings: Se
 def test_rebuild_command_reports_progress_and_the_position(settings: Settings) -> None:
     from typer.testing import CliRunner
 
-    from services.cli import app as cli
+    from esledger.cli import app as cli
 
-    with TestClient(ledger_app(settings)) as ledger:
+    with ledger_app(settings) as ledger:
         last = _post_examples(ledger, ["grievance.jsonl"])
-        ledger.app.state.ledger.close()
     result = CliRunner().invoke(cli, ["projections", "rebuild", "--database", settings.database_url])
     assert result.exit_code == 0, result.output
     assert f"read model rebuilt up to ledger position {last}" in result.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.transparency.merkle import EMPTY_ROOT, leaf_hash
+from esledger.transparency.merkle import EMPTY_ROOT, leaf_hash
 from tests.transparency.vectors import SOME_HASH
 
 WRONG_HASH = leaf_hash(b"not in the tree")

@@ -6,15 +6,15 @@ import base64
 
 import pytest
 
-from services.transparency.checkpoint import (
+from esledger.transparency.checkpoint import (
     Checkpoint,
     CheckpointError,
     make_checkpoint,
     parse_checkpoint,
     verify_checkpoint,
 )
-from services.transparency.merkle import MemoryTree, leaf_hash, root
-from services.transparency.note import NoteError, generate_signer_key, parse_signer_key, sign_note
+from esledger.transparency.merkle import MemoryTree, leaf_hash, root
+from esledger.transparency.note import NoteError, generate_signer_key, parse_signer_key, sign_note
 
 # C2SP tlog-checkpoint spec (github.com/C2SP/C2SP tlog-checkpoint.md), the example's note text.
 SPEC_BODY = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"

@@ -9,17 +9,17 @@ import orjson
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from services.cli import app as cli
-from services.transparency import merkle
-from services.transparency.checkpoint import verify_checkpoint
-from services.transparency.leaf import record_leaf_hash
+from esledger.cli import app as cli
+from esledger.transparency import merkle
+from esledger.transparency.checkpoint import verify_checkpoint
+from esledger.transparency.leaf import record_leaf_hash
 from tests.helpers import CE, body, examples
 
 runner = CliRunner()
 
 
 def _load(client: TestClient) -> list[dict]:
-    client.app.state.ledger.clock.set("2026-11-27T12:00:00+08:00")  # the system's simulated clock
+    client.app.state.system.clock.set("2026-11-27T12:00:00+08:00")  # the system's simulated clock
     records = []
     for events in examples().values():
         for event in events:
@@ -68,10 +68,10 @@ def test_proof_requests_outside_the_log_are_problems(system: TestClient) -> None
 
 
 def test_a_case_bundle_verifies_offline_with_only_the_public_key(system: TestClient, settings, tmp_path: Path,
-                                                                 log_settings, monkeypatch) -> None:
+                                                                 monkeypatch) -> None:
     _load(system)
     key = system.get("/v1/checkpoints/key").text.strip()
-    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(log_settings.dev_key_file))
+    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     out = tmp_path / "case.bundle.json"
     exported = runner.invoke(cli, ["export", "--case", "IN-2026-0042", "--out", str(out),
                                    "--database", settings.database_url])
@@ -93,14 +93,14 @@ def test_a_case_bundle_verifies_offline_with_only_the_public_key(system: TestCli
 
 
 def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed_then_changed(
-        system: TestClient, settings, tmp_path: Path, log_settings, monkeypatch) -> None:
+        system: TestClient, settings, tmp_path: Path, monkeypatch) -> None:
     records = _load(system)
     key = system.get("/v1/checkpoints/key").text.strip()
     kept = system.post("/v1/checkpoints").json()
     (tmp_path / "kept.checkpoint").write_text(kept["checkpoint"])
     extra = examples()["grievance.jsonl"][0] | {"id": "later-1", "subject": "GR-LATER"}
     assert system.post("/v1/events", content=body(extra), headers=CE).status_code == 201
-    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(log_settings.dev_key_file))
+    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     out = tmp_path / "since.bundle.json"
     args = ["export", "--case", "GR-LATER", "--out", str(out), "--database", settings.database_url]
     assert runner.invoke(cli, args).exit_code == 0

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.transparency.merkle import (
+from esledger.transparency.merkle import (
     CompactRange,
     MemoryTree,
     ProofError,

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from services.transparency.merkle import (
+from esledger.transparency.merkle import (
     EMPTY_ROOT,
     CompactRange,
     MemoryTree,

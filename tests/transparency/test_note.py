@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.transparency.note import (
+from esledger.transparency.note import (
     NoteError,
     generate_signer_key,
     key_id,

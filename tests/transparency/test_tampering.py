@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from services.cli import app as cli
-from services.ledger.store import persistence_env
+from esledger.cli import app as cli
+from esledger.core.database import persistence_env
 from tests.helpers import CE, body, examples
 
 runner = CliRunner()
@@ -81,15 +81,15 @@ def alter_recorded_time(run: Callable[..., list[Any]], table: str, col: str, pos
 
 @pytest.mark.parametrize("tamper", [change_payload_byte, delete_row, swap_rows, alter_recorded_time],
                          ids=["payload-byte", "delete-row", "swap-rows", "recorded-time"])
-def test_tampering_is_detected_and_named(system: TestClient, settings, log_settings, tmp_path: Path,
+def test_tampering_is_detected_and_named(system: TestClient, settings, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]) -> None:
-    system.app.state.ledger.clock.set("2026-11-27T12:00:00+08:00")
+    system.app.state.system.clock.set("2026-11-27T12:00:00+08:00")
     for events in examples().values():
         for event in events:
             assert system.post("/v1/events", content=body(event), headers=CE).status_code == 201
     earlier = system.post("/v1/checkpoints").json()
     key = system.get("/v1/checkpoints/key").text.strip()
-    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(log_settings.dev_key_file))
+    monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     clean = runner.invoke(cli, ["verify", "--live", "--key", key, "--database", settings.database_url])
     assert clean.exit_code == 0, clean.output
     position = _position(system, *TARGET)
@@ -111,7 +111,7 @@ def test_tampering_is_detected_and_named(system: TestClient, settings, log_setti
 
 
 def test_the_triggers_refuse_update_delete_and_truncate(system: TestClient, settings) -> None:
-    system.app.state.ledger.clock.set("2026-11-27T12:00:00+08:00")
+    system.app.state.system.clock.set("2026-11-27T12:00:00+08:00")
     for event in examples()["major_penalty.jsonl"]:
         system.post("/v1/events", content=body(event), headers=CE)
     system.post("/v1/checkpoints")
@@ -134,9 +134,9 @@ def test_the_triggers_refuse_update_delete_and_truncate(system: TestClient, sett
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_the_service_runs_as_a_role_that_may_only_insert_and_select(database_url: str, tmp_path: Path) -> None:
-    from services.app import create_app
-    from services.ledger.settings import Settings
-    from services.transparency.settings import LogSettings
+    from esledger.bootstrap import bootstrap
+    from esledger.settings import Settings
+    from esledger.web.app import create_app
 
     role = f"esledger_app_{uuid.uuid4().hex[:8]}"
     granted = runner.invoke(cli, ["db", "grant", role, "--password", "s3cret", "--database", database_url])
@@ -144,8 +144,7 @@ def test_the_service_runs_as_a_role_that_may_only_insert_and_select(database_url
     parts = urlsplit(database_url)
     as_app = f"postgresql://{role}:s3cret@{parts.hostname}:{parts.port}{parts.path}?{parts.query}&create_tables=false"
     try:
-        app = create_app("all", Settings(database_url=as_app),
-                         log_settings=LogSettings(database_url=as_app, dev_key_file=tmp_path / "k"))
+        app = create_app(bootstrap(Settings(database_url=as_app, dev_key_file=tmp_path / "k")))
         with TestClient(app) as client:
             for event in examples()["grievance.jsonl"]:
                 response = client.post("/v1/events", content=body(event), headers=CE)

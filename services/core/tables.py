@@ -60,7 +60,27 @@ class SQLiteTables(Tables):
         cursor.executemany(self.statements[name], rows)
 
 
-class PostgresTables(Tables):
+DDL_LOCK = 0x65736C6564676572  # "esledger"
+"""The advisory lock every process holds while it creates tables, types, functions and triggers."""
+
+
+class SerializedCreation:
+    """PostgreSQL's CREATE TYPE and CREATE OR REPLACE FUNCTION/TRIGGER are not safe against a concurrent
+    creator (deadlocks, "tuple concurrently updated"), so processes starting together would fail; each creates
+    its tables under one session advisory lock instead, one after the other."""
+
+    datastore: Any
+
+    def create_table(self) -> None:
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
+            try:
+                super().create_table()  # type: ignore[misc]
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))
+
+
+class PostgresTables(SerializedCreation, Tables):
     mark = "%s"
 
     def _bind(self, statements: dict[str, str]) -> None:

@@ -17,12 +17,14 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from psycopg.sql import SQL
 
-from services.ledger.store import postgres_append_only, sqlite_append_only
-from services.tables import PostgresTables, SQLiteTables, Tables
-from services.transparency.merkle import CompactRange, NodeReader
+from esledger.core.append_only import postgres_append_only, sqlite_append_only
+from esledger.core.tables import PostgresTables, SQLiteTables, Tables
+from esledger.transparency.merkle import CompactRange, NodeReader
 
 TRACKING_NAME = "Ledger/merkle-log"
 """The log's key in the tracking table (on SQLite that table is shared with the read model's position)."""
+TABLE = "merklelog_tracking"
+"""The tracking table on PostgreSQL."""
 
 
 def _statements(leaves: str, nodes: str, checkpoints: str, mark: str, blob: str) -> dict[str, str]:
@@ -68,7 +70,7 @@ class Leaf:
 class _CursorReader:
     """Reads nodes inside the integrating transaction, so the frontier is the one being extended."""
 
-    def __init__(self, log: MerkleLogMixin, cursor: Any) -> None:
+    def __init__(self, log: MerkleStore, cursor: Any) -> None:
         self.log, self.cursor = log, cursor
 
     def node(self, level: int, index: int) -> bytes:
@@ -78,7 +80,7 @@ class _CursorReader:
         return bytes(rows[0][0])
 
 
-class MerkleLogMixin(Tables):
+class MerkleStore(Tables):
     _insert_tracking: Any
 
     def integrate(self, leaves: Sequence[tuple[int, bytes]], tracking: Tracking) -> int:
@@ -157,7 +159,7 @@ class MerkleLogMixin(Tables):
             return [_checkpoint(r) for r in self._execute(cursor, "checkpoints", (at_most, limit))]
 
     def close(self) -> None:
-        self.datastore.close()  # type: ignore[attr-defined]
+        """Nothing to release: the datastore is the ledger store's, which closes it."""
 
 
 def _checkpoint(row: tuple[Any, ...]) -> StoredCheckpoint:
@@ -167,7 +169,7 @@ def _checkpoint(row: tuple[Any, ...]) -> StoredCheckpoint:
 TABLES = ("merkle_leaves", "merkle_nodes", "merkle_checkpoints")
 
 
-class SQLiteMerkleLog(MerkleLogMixin, SQLiteTables, SQLiteTrackingRecorder):
+class SQLiteMerkleStore(MerkleStore, SQLiteTables, SQLiteTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         self.datastore = datastore  # the library builds its CREATE statements in __init__, so bind first
         self._bind(_statements(*TABLES, self.mark, "BLOB"))
@@ -178,7 +180,7 @@ class SQLiteMerkleLog(MerkleLogMixin, SQLiteTables, SQLiteTrackingRecorder):
                 *(t for table in TABLES for t in sqlite_append_only(table))]
 
 
-class PostgresMerkleLog(MerkleLogMixin, PostgresTables, PostgresTrackingRecorder):
+class PostgresMerkleStore(MerkleStore, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self._bind(_statements(*(self.table(datastore, n) for n in TABLES), self.mark, "BYTEA"))

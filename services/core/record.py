@@ -1,4 +1,4 @@
-"""The stored record: what every read returns and what followers, exports and reviews consume."""
+"""The stored record: what the ledger's reads return and what followers, exports and reviews consume."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.ledger.instants import format_instant
+from esledger.core.instants import format_instant
 
 
 @dataclass(frozen=True)
-class Record:
+class LedgerRecord:
+    """One stored case entry: the act's CloudEvent as accepted, where the ledger put it, who recorded it
+    and when, and its place in the case's hash chain."""
+
     case_id: str
     case_kind: str
     case_version: int

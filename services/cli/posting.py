@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import orjson
@@ -22,9 +21,8 @@ class Summary:
         return not self.rejected
 
 
-def read_events(stream: IO[bytes], name: str) -> list[Any]:
+def read_events(text: bytes, name: str) -> list[Any]:
     """A JSON array, a single JSON object, or JSONL (one event per line, blank lines ignored)."""
-    text = stream.read()
     stripped = text.strip()
     if stripped.startswith(b"["):
         return list(orjson.loads(stripped))
@@ -40,10 +38,6 @@ def read_events(stream: IO[bytes], name: str) -> list[Any]:
             except orjson.JSONDecodeError as exc:
                 raise ValueError(f"{name}:{number}: not JSON ({exc})") from None
     return events
-
-
-def example_files(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.jsonl"))
 
 
 def post_events(url: str, events: Iterable[tuple[str, Any]], on_each: Callable[[], None] = lambda: None,

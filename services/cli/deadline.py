@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from services.domain.calendar import Calendar, load_calendar
-from services.domain.periods import Counting, count_period, describe_due
-from services.domain.validation import RuleDataError
+from esledger.core.errors import ConfigurationError
+from esledger.domain.calendar import Calendar
+from esledger.domain.periods import Counting, count_period, describe_due
+from esledger.rulefiles import load_calendar
 
 
 def parse_start(text: str) -> datetime | date:
@@ -64,6 +65,6 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(str(e), param_hint="--from") from e
         try:
             calendar = load_calendar(holidays or [])
-        except RuleDataError as e:
-            raise typer.BadParameter(str(e), param_hint="--holidays") from e
+        except ConfigurationError as e:
+            raise typer.BadParameter(e.detail, param_hint="--holidays") from e
         typer.echo(deadline_text(parsed, days, calendar, working))

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.ledger.canonical import sha256_hex
+from esledger.core.canonical import sha256_hex
 
 RECORD_FORMAT = "zfjd-record/1"
 GENESIS_HASH = "0" * 64

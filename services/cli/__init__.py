@@ -1,25 +1,59 @@
-"""The ``esledger`` command line."""
+"""The ``esledger`` command line. Every command that touches the ledger builds its parts through the same
+composition root as the HTTP service (``esledger.bootstrap``)."""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from services.domain import cli_deadline
-from services.ledger.catalog import DEFAULT_SCHEMAS_DIR
-from services.ledger.client import Summary, example_files, labelled, post_events, read_events
+from esledger.bootstrap import ROLES, Role, System, bootstrap
+from esledger.cli import deadline
+from esledger.cli.posting import Summary, labelled, post_events, read_events
+from esledger.core.errors import LedgerError
+from esledger.core.schemas import SchemaDirectory
+from esledger.settings import Settings, settings_table
 
 app = typer.Typer(help="esledger: event-sourced audit ledger for 行政执法监督 (law-enforcement supervision).",
                   no_args_is_help=True, add_completion=False)
+deadline.register(app)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-cli_deadline.register(app)
-
 UrlOption = Annotated[str, typer.Option("--url", envvar="ESLEDGER_URL", help="Base URL of a running ledger.")]
+DatabaseOption = Annotated[str | None, typer.Option("--database", help="Database URL; overrides "
+                                                                       "ESLEDGER_DATABASE_URL.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings(database: str | None = None) -> Settings:
+    try:
+        settings = Settings()
+    except ValueError as exc:  # pydantic's ValidationError: a malformed ESLEDGER_* variable
+        raise fail(f"the configuration is invalid: {exc}") from None
+    return settings.model_copy(update={"database_url": database}) if database else settings
+
+
+@contextmanager
+def system(database: str | None, role: Role = "all") -> Iterator[System]:
+    """The process's parts, without followers (a command does its work itself), closed afterwards."""
+    try:
+        built = bootstrap(load_settings(database), role=role, follow=False)
+    except LedgerError as exc:
+        raise fail(exc.detail) from None
+    try:
+        yield built
+    except LedgerError as exc:
+        raise fail(exc.detail) from None
+    finally:
+        built.close()
 
 
 @app.command()
@@ -35,18 +69,26 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     """Serve the API: the ledger and the projections (or one of them)."""
     import uvicorn
 
-    from services.app import create_app
-    from services.ledger.settings import Settings
+    from esledger.core.logs import configure_logging
+    from esledger.web.app import create_app
 
-    if role not in ("all", "ledger", "projections"):
-        typer.echo(f"error: --role must be all, ledger or projections, not {role!r}", err=True)
-        raise typer.Exit(2)
-    if database:
-        os.environ["ESLEDGER_DATABASE_URL"] = database
-    settings = Settings()
+    if role not in ROLES:
+        raise fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
+    settings = load_settings(database)
+    configure_logging(settings.logging_format, settings.logging_level)
+    try:
+        built = bootstrap(settings, role=role)  # type: ignore[arg-type]
+    except LedgerError as exc:
+        raise fail(exc.detail) from None
     typer.echo(f"esledger ({role}): database {settings.database_url}; recording principal "
-               f"{settings.principal!r}", err=True)
-    uvicorn.run(create_app(role, settings), host=host, port=port)  # type: ignore[arg-type]
+               f"{settings.principal!r}; http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(built), host=host, port=port, log_config=None)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Every ESLEDGER_* setting with its default and meaning (a Markdown table)."""
+    typer.echo(settings_table())
 
 
 def _report(summary: Summary) -> None:
@@ -60,7 +102,7 @@ def _report(summary: Summary) -> None:
         raise typer.Exit(1)
 
 
-def _post(url: str, sources: list[tuple[str, list]]) -> None:
+def _post(url: str, sources: list[tuple[str, list[Any]]]) -> None:
     import httpx
 
     total = sum(len(events) for _, events in sources)
@@ -68,9 +110,8 @@ def _post(url: str, sources: list[tuple[str, list]]) -> None:
         with typer.progressbar(length=total, label="posting", file=sys.stderr) as bar:
             summary = post_events(url, labelled(sources), on_each=lambda: bar.update(1))
     except httpx.TransportError as exc:
-        typer.echo(f"error: cannot reach the ledger at {url} ({exc}); start it with `esledger serve` or pass "
-                   f"--url", err=True)
-        raise typer.Exit(2) from None
+        raise fail(f"cannot reach the ledger at {url} ({exc}); start it with `esledger serve` or pass --url") \
+            from None
     _report(summary)
 
 
@@ -80,28 +121,28 @@ def post(file: Annotated[str, typer.Argument(help="JSON or JSONL file of CloudEv
     """Post CloudEvents to a running ledger; prints accepted, duplicate and rejected."""
     try:
         if file == "-":
-            events = read_events(sys.stdin.buffer, "stdin")
+            events = read_events(sys.stdin.buffer.read(), "stdin")
         else:
-            with open(file, "rb") as stream:
-                events = read_events(stream, file)
+            events = read_events(Path(file).read_bytes(), file)
     except (OSError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(str(exc)) from None
     _post(url, [(file, events)])
 
 
 @app.command()
 def demo(url: UrlOption = DEFAULT_URL,
-         examples: Annotated[Path, typer.Option(help="Folder of example scenarios (*.jsonl).")]
-         = DEFAULT_SCHEMAS_DIR / "examples") -> None:
+         examples: Annotated[Path | None, typer.Option(
+             help="Folder of example scenarios (*.jsonl); default: the examples shipped with the schemas.")]
+         = None) -> None:
     """Load the example scenarios of every case kind into a running ledger."""
-    sources = []
-    for path in example_files(examples):
-        with path.open("rb") as stream:
-            sources.append((path.name, read_events(stream, path.name)))
+    if examples is not None:
+        sources = [(p.name, read_events(p.read_bytes(), p.name)) for p in sorted(examples.glob("*.jsonl"))]
+    else:
+        schemas = SchemaDirectory.locate(load_settings().schemas_dir)
+        sources = [(name, read_events(schemas.read_bytes(name), name))
+                   for name in schemas.names("examples", "*.jsonl")]
     if not sources:
-        typer.echo(f"error: no *.jsonl scenarios in {examples}", err=True)
-        raise typer.Exit(2)
+        raise fail(f"no *.jsonl scenarios in {examples or 'the shipped examples'}")
     _post(url, sources)
 
 
@@ -110,30 +151,19 @@ app.add_typer(projections, name="projections")
 
 
 @projections.command("rebuild")
-def rebuild_projections(database: Annotated[str | None, typer.Option(
-        "--database", help="Database URL; overrides ESLEDGER_DATABASE_URL.")] = None) -> None:
+def rebuild_projections(database: DatabaseOption = None) -> None:
     """Recompute every read model from ledger position 0 (identical to following the ledger live)."""
-    from services.ledger.settings import Settings
-    from services.projections.rebuild import rebuild
+    from esledger.projections.rebuild import rebuild
 
-    url = database or Settings().database_url
-    with typer.progressbar(length=1, label="rebuilding", file=sys.stderr) as bar:
+    with system(database, "projections") as parts, \
+            typer.progressbar(length=1, label="rebuilding", file=sys.stderr) as bar:
         def progress(position: int, head: int) -> None:
             bar.length = max(head, 1)
             bar.update(position - bar.pos)
 
-        position = rebuild(url, progress)
+        with parts.storage.availability.guard():
+            position = rebuild(parts.storage.store.get(), parts.storage.read_model.get(), progress)
     typer.echo(f"read model rebuilt up to ledger position {position}")
-
-
-def _database(database: str | None) -> str:
-    from services.ledger.settings import Settings
-
-    return database or Settings().database_url
-
-
-DatabaseOption = Annotated[str | None, typer.Option("--database", help="Database URL; overrides "
-                                                                       "ESLEDGER_DATABASE_URL.")]
 
 
 def _key_text(key: str) -> str:
@@ -146,12 +176,14 @@ def _key_text(key: str) -> str:
 def keygen(name: Annotated[str, typer.Option(help="The log's origin, e.g. jingzhou.gov.cn/zfjd-ledger.")],
            out: Annotated[Path, typer.Option(help="Where to write the private key (mode 0600).")]) -> None:
     """Create the log's Ed25519 signing key; prints the public (verifier) key to publish."""
-    from services.transparency.note import generate_signer_key
+    from esledger.transparency.note import generate_signer_key
+    from esledger.transparency.signer import write_key_file
 
     skey, vkey = generate_signer_key(name)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(skey + "\n")
+    try:
+        write_key_file(out, skey)
+    except FileExistsError:
+        raise fail(f"{out} exists; a signing key is never overwritten: choose another --out") from None
     typer.echo(vkey)
 
 
@@ -167,32 +199,24 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
     """Write an evidence bundle: events, leaf hashes, inclusion proofs and the signed checkpoint."""
     import orjson
 
-    from services.transparency.bundle import build_bundle
-    from services.transparency.service import TransparencyService
-    from services.transparency.settings import LogSettings
+    from esledger.transparency.bundle import build_bundle
 
     if bool(case) == all_:
-        typer.echo("error: give exactly one of --case ID or --all", err=True)
-        raise typer.Exit(2)
-    log = TransparencyService(LogSettings(database_url=_database(database)), follow=False)
-    try:
-        checkpoint = log.checkpoint_now() if tree_size is None else log.log.checkpoint(tree_size)
-        since = log.log.checkpoint(since_size) if since_size is not None else None
-        for wanted, found in ((tree_size, checkpoint), (since_size, since)):
-            if wanted is not None and found is None:
-                typer.echo(f"error: no stored checkpoint of size {wanted}; list them with GET /v1/checkpoints",
-                           err=True)
-                raise typer.Exit(2)
-        assert checkpoint is not None
-        records = log.ledger.timeline(case) if case else list(log.ledger.records())
-        if not records:
-            typer.echo(f"error: no events{f' for case {case!r}' if case else ''} in the ledger", err=True)
-            raise typer.Exit(2)
-        with typer.progressbar(length=len(records), label="exporting", file=sys.stderr) as bar:
-            bundle = build_bundle(records, log.log, checkpoint, {"case_id": case} if case else {"all": True},
-                                  since, progress=lambda: bar.update(1))
-    finally:
-        log.close()
+        raise fail("give exactly one of --case ID or --all")
+    with system(database, "ledger") as parts:
+        log, ledger = parts.transparency, parts.ledger
+        assert log is not None and ledger is not None
+        checkpoint = log.checkpoint_now() if tree_size is None else log.stored_checkpoint(tree_size)
+        since = log.stored_checkpoint(since_size) if since_size is not None else None
+        storage = parts.storage
+        with storage.availability.guard():
+            records = ledger.timeline(case) if case else list(storage.store.get().records())
+            if not records:
+                raise fail("no events in the ledger")
+            with typer.progressbar(length=len(records), label="exporting", file=sys.stderr) as bar:
+                bundle = build_bundle(records, storage.merkle.get(), checkpoint,
+                                      {"case_id": case} if case else {"all": True}, since,
+                                      progress=lambda: bar.update(1))
     out.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
     typer.echo(f"{len(bundle['entries'])} events proven against checkpoint {checkpoint.size} → {out}"
                + (f" ({bundle['after_checkpoint']} newer events left out)" if bundle["after_checkpoint"] else ""))
@@ -210,16 +234,14 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
     import orjson
 
     if live == (bundle is not None):
-        typer.echo("error: give a BUNDLE file, or --live", err=True)
-        raise typer.Exit(2)
+        raise fail("give a BUNDLE file, or --live")
     if key is None:
-        typer.echo("error: --key is required: the log's public key as published (GET /v1/checkpoints/key "
-                   "serves it), never one read from the system under review", err=True)
-        raise typer.Exit(2)
+        raise fail("--key is required: the log's public key as published (GET /v1/checkpoints/key serves it), "
+                   "never one read from the system under review")
     if live:
         failures, summary = _verify_live(database, _key_text(key))
     else:
-        from services.transparency.bundle import verify_bundle
+        from esledger.transparency.bundle import verify_bundle
 
         assert bundle is not None
         document = orjson.loads(bundle.read_bytes())
@@ -236,17 +258,15 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
     typer.echo(f"OK: {summary} verified")
 
 
-def _verify_live(database: str | None, vkey: str) -> tuple[list, str]:
-    from services.transparency.audit import audit
-    from services.transparency.service import TransparencyService
-    from services.transparency.settings import LogSettings
+def _verify_live(database: str | None, vkey: str) -> tuple[list[Any], str]:
+    from esledger.transparency.audit import audit
 
-    log = TransparencyService(LogSettings(database_url=_database(database)), follow=False)
-    try:
-        with typer.progressbar(length=max(log.ledger.head(), 1), label="auditing", file=sys.stderr) as bar:
-            summary, failures = audit(log.ledger, log.log, vkey, progress=lambda n: bar.update(1))
-    finally:
-        log.close()
+    with system(database, "ledger") as parts:
+        storage = parts.storage
+        with storage.availability.guard():
+            store = storage.store.get()
+            with typer.progressbar(length=max(store.head(), 1), label="auditing", file=sys.stderr) as bar:
+                summary, failures = audit(store, storage.merkle.get(), vkey, progress=lambda n: bar.update(1))
     return failures, (f"{summary['events']} events, {summary['leaves']} leaves, {summary['checkpoints']} "
                       f"checkpoints (latest {summary['latest_checkpoint']})")
 
@@ -260,7 +280,10 @@ def grant(role: Annotated[str, typer.Argument(help="The role the services will l
           password: Annotated[str | None, typer.Option(help="Set this login password.")] = None,
           database: DatabaseOption = None) -> None:
     """Create the tables as their owner, then a role with INSERT and SELECT only on the ledger's tables."""
-    from services.roles import grant_app_role
+    from esledger.grants import grant_app_role
 
-    for statement in grant_app_role(_database(database), role, password):
+    with system(database, "ledger") as parts:
+        statements = grant_app_role(parts.storage, role, password)
+    for statement in statements:
         typer.echo(statement if "PASSWORD" not in statement else statement.split(" PASSWORD")[0] + " PASSWORD ***")
+

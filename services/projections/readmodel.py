@@ -18,9 +18,12 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from services.tables import PostgresTables, SQLiteTables, Tables
+from esledger.core.tables import PostgresTables, SQLiteTables, Tables
 
 APPLICATION = "Ledger"
+"""The read model's key in the tracking table: the position it has applied up to."""
+TABLE = "projections_tracking"
+"""The tracking table on PostgreSQL; the records and cases tables share its prefix."""
 
 
 def _statements(records: str, cases: str, tracking: str, mark: str) -> dict[str, str]:
@@ -41,7 +44,7 @@ def _statements(records: str, cases: str, tracking: str, mark: str) -> dict[str,
     }
 
 
-class CaseViewMixin(Tables):
+class ReadModel(Tables):
     """What both backends' read models do."""
 
     _insert_tracking: Callable[[Any, Tracking], None]
@@ -83,10 +86,10 @@ class CaseViewMixin(Tables):
             self._execute(cursor, "clear_tracking", (APPLICATION,))
 
     def close(self) -> None:
-        self.datastore.close()  # type: ignore[attr-defined]
+        """Nothing to release: the datastore is the ledger store's, which closes it."""
 
 
-class SQLiteCaseView(CaseViewMixin, SQLiteTables, SQLiteTrackingRecorder):
+class SQLiteReadModel(ReadModel, SQLiteTables, SQLiteTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         self.datastore = datastore  # the library builds its CREATE statements in __init__, so bind first
         self._bind(_statements("projection_records", "projection_cases", "tracking", self.mark))
@@ -96,7 +99,7 @@ class SQLiteCaseView(CaseViewMixin, SQLiteTables, SQLiteTrackingRecorder):
         return [*super().construct_create_table_statements(), *self._create_statements()]
 
 
-class PostgresCaseView(CaseViewMixin, PostgresTables, PostgresTrackingRecorder):
+class PostgresReadModel(ReadModel, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         prefix = self.tracking_table_name.removesuffix("_tracking")

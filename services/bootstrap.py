@@ -1,0 +1,122 @@
+"""The composition root: builds every part of a process once — settings, the published schemas, the rules
+as data, one event store shared by all services, the services of the process's role and the followers that
+keep the read model and the Merkle log up with the ledger. The HTTP app and the CLI both start here.
+
+Anything unusable (no catalog, no rule set, a bad signing key) stops the process here, at start, with what
+to do; a database that is down does not: requests answer 503 and followers retry until it is back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from esledger.core.availability import Availability
+from esledger.core.database import is_postgres
+from esledger.core.errors import StorageUnavailable
+from esledger.core.following import Follower
+from esledger.core.instants import Clock, utc_now
+from esledger.core.schemas import SchemaDirectory
+from esledger.core.storage import Handle
+from esledger.ledger.catalog import Catalog
+from esledger.ledger.service import LedgerService
+from esledger.ledger.store import EVENTS_TABLE, LedgerStore, open_store
+from esledger.projections import readmodel
+from esledger.projections.projection import catch_up
+from esledger.projections.readmodel import PostgresReadModel, ReadModel, SQLiteReadModel
+from esledger.projections.service import ProjectionService
+from esledger.rulefiles import load_policy
+from esledger.settings import Settings
+from esledger.transparency import logstore
+from esledger.transparency.logstore import MerkleStore, PostgresMerkleStore, SQLiteMerkleStore
+from esledger.transparency.service import TransparencyService
+from esledger.transparency.signer import load_signer
+
+Role = Literal["all", "ledger", "projections"]
+ROLES: tuple[Role, ...] = ("all", "ledger", "projections")
+
+
+class Storage:
+    """The process's one event store and the other parts' tables on its datastore (one connection pool),
+    each opened on first use; ``availability`` turns a database that does not answer into 503s."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.database_url = settings.database_url
+        self.availability = Availability(settings.database_url, settings.retry_after_seconds)
+        self.store: Handle[LedgerStore] = Handle(lambda: open_store(self.database_url))
+        postgres = is_postgres(settings.database_url)
+        self.read_model: Handle[ReadModel] = Handle(lambda: self.store.get().tracking_recorder(
+            PostgresReadModel if postgres else SQLiteReadModel, readmodel.TABLE))
+        self.merkle: Handle[MerkleStore] = Handle(lambda: self.store.get().tracking_recorder(
+            PostgresMerkleStore if postgres else SQLiteMerkleStore, logstore.TABLE))
+
+    def open(self) -> None:
+        """Open every handle now, serially (PostgreSQL's CREATE TYPE is not safe against a concurrent
+        creator); a database that is down is no reason not to start."""
+        with contextlib.suppress(StorageUnavailable), self.availability.guard():
+            for handle in (self.store, self.read_model, self.merkle):
+                handle.get()
+
+    def close(self) -> None:
+        for handle in (self.merkle, self.read_model, self.store):
+            handle.close()
+
+
+@dataclass
+class System:
+    settings: Settings
+    clock: Clock
+    schemas: SchemaDirectory
+    catalog: Catalog
+    storage: Storage
+    ledger: LedgerService | None = None
+    projections: ProjectionService | None = None
+    transparency: TransparencyService | None = None
+    followers: list[Follower] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.storage.open()
+        for follower in self.followers:
+            follower.start()
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.stop()
+        self.storage.close()
+
+    def notify_followers(self) -> None:
+        for follower in self.followers:
+            follower.notify()
+
+
+def bootstrap(settings: Settings | None = None, *, role: Role = "all", clock: Clock = utc_now,
+              follow: bool = True) -> System:
+    """Every part the role needs, built once; ``follow=False`` leaves the followers out (CLI commands)."""
+    settings = settings or Settings()
+    schemas = SchemaDirectory.locate(settings.schemas_dir)
+    catalog = Catalog.load(schemas)
+    storage = Storage(settings)
+    system = System(settings, clock, schemas, catalog, storage)
+    listen = (settings.database_url, EVENTS_TABLE) if is_postgres(settings.database_url) else None
+
+    if role in ("all", "projections"):
+        follower = None
+        if follow:
+            follower = Follower("projection", lambda: catch_up(storage.store.get(), storage.read_model.get()),
+                                listen=listen)
+            system.followers.append(follower)
+        system.projections = ProjectionService(storage.read_model, storage.store, storage.availability,
+                                               load_policy(settings, schemas, catalog), clock,
+                                               max_wait_seconds=settings.max_wait_seconds, follower=follower)
+    if role in ("all", "ledger"):
+        signer = load_signer(settings.signing_key_file, settings.dev_key_file, settings.log_origin)
+        system.transparency = TransparencyService(
+            storage.merkle, storage.store, storage.availability, signer, clock,
+            checkpoint_interval_seconds=settings.checkpoint_interval_seconds)
+        if follow:
+            system.followers.append(Follower("sequencer", system.transparency.sequence, listen=listen))
+        system.ledger = LedgerService(storage.store, storage.availability, catalog, clock,
+                                      principal=settings.principal, max_future_seconds=settings.max_future_seconds,
+                                      on_append=system.notify_followers)
+    return system

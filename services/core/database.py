@@ -1,0 +1,81 @@
+"""Where the ledger lives: a database URL, translated into the eventsourcing library's environment.
+
+``sqlite:///relative/path`` or ``sqlite:////absolute/path`` (the embedded default), or
+``postgresql://user[:password]@host[:port]/dbname[?schema=s&connect_timeout=2&pool_size=2&max_overflow=10
+&create_tables=true]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
+
+from esledger.core.errors import ConfigurationError
+
+
+def persistence_env(database_url: str) -> dict[str, str]:
+    """The library's environment for the URL (the ledger's store adds its recorder classes)."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if not path:
+            raise ConfigurationError(
+                f"no file in {database_url!r}: use sqlite:///relative/path or sqlite:////abs/path"
+            )
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parts.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            # A role with INSERT and SELECT only may not CREATE: its deployments say create_tables=false and
+            # let the owner create them (esledger db grant).
+            "CREATE_TABLE": query.get("create_tables", ["true"])[0],
+        }
+    raise ConfigurationError(f"unsupported database URL {database_url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def is_postgres(database_url: str) -> bool:
+    return urlsplit(database_url).scheme in ("postgresql", "postgres")
+
+
+def connect(database_url: str, timeout_seconds: int = 2, autocommit: bool = False) -> psycopg.Connection:
+    """A plain psycopg connection to the URL's PostgreSQL database (administration, probes, LISTEN)."""
+    parts = urlsplit(database_url)
+    return psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        dbname=unquote(parts.path.lstrip("/")) or "postgres",
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password or ""),
+        connect_timeout=timeout_seconds,
+        autocommit=autocommit,
+    )
+
+
+def schema_of(database_url: str) -> str:
+    """The PostgreSQL schema the URL names (``public`` when none)."""
+    return parse_qs(urlsplit(database_url).query).get("schema", [""])[0] or "public"
+
+
+def probe(database_url: str, timeout_seconds: int = 2) -> None:
+    """Fail fast (psycopg.OperationalError) when a PostgreSQL server does not answer, instead of waiting out
+    the library's connection retries; SQLite needs no probe."""
+    if is_postgres(database_url):
+        connect(database_url, timeout_seconds).close()

@@ -1,0 +1,91 @@
+"""Configuration of the whole service, from ``ESLEDGER_*`` environment variables: one place that documents
+every setting (``esledger settings`` prints this table; the README shows the same)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESLEDGER_", extra="ignore")
+
+    # -- storage -------------------------------------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///var/esledger.sqlite3",
+        description="where events are stored: `sqlite:///relative/path`, `sqlite:////absolute/path`, or "
+        "`postgresql://user[:password]@host[:port]/dbname[?schema=s&connect_timeout=2&pool_size=2"
+        "&max_overflow=10&create_tables=true]`; `esledger serve --database URL` overrides it",
+    )
+    retry_after_seconds: int = Field(5, ge=1, description="`Retry-After` on every 503")
+
+    # -- the ledger ----------------------------------------------------------------------------------------
+    schemas_dir: Path | None = Field(
+        None,
+        description="a folder holding the published schemas (catalog, events, rules, holiday data, examples) "
+        "to use instead of the ones shipped in the package; every reader follows it",
+    )
+    principal: str = Field(
+        "local-operator", description="who records events, kept on every record and covered by its hash"
+    )
+    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1, description="larger request bodies get 413")
+    max_batch_events: int = Field(1000, ge=1, description="most events in one batch")
+    max_future_seconds: int = Field(300, ge=0, description="how far an event's `time` may be ahead of the clock")
+
+    # -- the read side -------------------------------------------------------------------------------------
+    yellow_working_days: int = Field(
+        3, ge=0, description="a pending deadline with this many working days left, or fewer, is yellow "
+        "(overdue: red)"
+    )
+    violation_notice_days: int = Field(
+        30, ge=1, description="第十七条（二）: days after a violation is found within which a supervision notice "
+        "is expected (local policy)"
+    )
+    local_policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description='JSON overrides of local-policy periods, e.g. `{"art11.escalate": {"days": 20, '
+        '"counting": "working"}}`; statute periods cannot be overridden',
+    )
+    holiday_files: list[Path] = Field(
+        default_factory=list,
+        description="JSON list of holiday data files (`schemas/rules/holiday-data.schema.json`) adding a year "
+        "such as 2027",
+    )
+    max_wait_seconds: float = Field(
+        5.0, ge=0, description="longest a query with `min_position` waits for the read model"
+    )
+
+    # -- the Merkle log ------------------------------------------------------------------------------------
+    signing_key_file: Path | None = Field(
+        None, description="the Merkle log's Ed25519 signing key (`esledger keygen`); without it a development "
+        "key is used"
+    )
+    dev_key_file: Path = Field(
+        Path("var/esledger-dev.key"), description="where the development key is generated"
+    )
+    log_origin: str = Field("zfjd-ledger.local/dev", description="the checkpoint origin of a generated "
+                            "development key")
+    checkpoint_interval_seconds: float = Field(
+        10.0, gt=0, description="periodic checkpoints, when the tree grew"
+    )
+
+    # -- operations ----------------------------------------------------------------------------------------
+    logging_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON object per line (for collectors); `text`: for people"
+    )
+    logging_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="the lowest level logged")
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting: environment variable, default, meaning (README's Configuration)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "none" if default is None else f"`{default}`" if default not in ("", [], {}) else f"`{default!r}`"
+        if isinstance(default, (list, dict)):
+            shown = f"`{default}`"
+        lines.append(f"| `ESLEDGER_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines)

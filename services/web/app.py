@@ -1,0 +1,62 @@
+"""The HTTP service: the routers of the process's parts (the ledger, the Merkle log, the read side), one
+problem+json error shape, liveness, and the meaning of every problem type. The parts come built from the
+composition root (``esledger.bootstrap``); the app starts and stops them with its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from esledger.bootstrap import System
+from esledger.core.errors import NotFound
+from esledger.ledger.api import ledger_router
+from esledger.projections.api import projections_router
+from esledger.transparency.api import transparency_router
+from esledger.web.problems import TYPES, install_problem_handlers
+from esledger.web.responses import JSON
+
+DESCRIPTION = (
+    "Upstream systems post supervisory acts (行政执法监督) as CloudEvents; every act is validated, stored "
+    "immutably in a per-case hash chain, logged in an RFC 9162 Merkle tree with signed checkpoints, and read "
+    "back as a timeline, a feed, or the read side's status, deadlines, findings and statistics."
+)
+
+
+def create_app(system: System) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(system.start)  # opens tables: synchronous, kept off the event loop
+        try:
+            yield
+        finally:
+            await run_in_threadpool(system.close)
+
+    app = FastAPI(title="esledger", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.system = system
+    install_problem_handlers(app)
+    settings = system.settings
+    if system.ledger is not None:
+        app.include_router(ledger_router(system.ledger, settings.max_body_bytes, settings.max_batch_events))
+    if system.transparency is not None:
+        app.include_router(transparency_router(system.transparency))
+    if system.projections is not None:
+        app.include_router(projections_router(system.projections))
+
+    @app.get("/healthz", summary="Liveness, and the ledger head position")
+    def health() -> Response:
+        store = system.storage
+        with store.availability.guard():
+            return JSON({"status": "ok", "head": store.store.get().head()})
+
+    @app.get("/problems/{slug}", summary="What a problem type means and what to do next")
+    def get_problem_type(slug: str) -> Response:
+        if slug not in TYPES:
+            raise NotFound(f"no problem type {slug!r}")
+        t = TYPES[slug]
+        return JSON({"type": f"/problems/{slug}", "title": t.title, "status": t.status, "advice": t.advice})
+
+    return app
