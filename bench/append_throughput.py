@@ -57,8 +57,10 @@ def server(database_url: str) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/esledger"), "serve", "--port", str(port),
-                             "--database", database_url], stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/esledger"), "serve", "--port", str(port), "--database", database_url],
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -74,9 +76,16 @@ def server(database_url: str) -> Iterator[str]:
 
 
 def note(subject: str, n: int) -> dict:
-    return ce("case.commendation_granted", subject, {
-        "recipient_unit": {"code": "U1", "name": "沙市区政务数据局"}, "reason": f"第{n}次",
-        "granted_by": {"code": "JZ", "name": "荆州市政务数据局"}}, id=f"{subject}-{n}")
+    return ce(
+        "case.commendation_granted",
+        subject,
+        {
+            "recipient_unit": {"code": "U1", "name": "沙市区政务数据局"},
+            "reason": f"第{n}次",
+            "granted_by": {"code": "JZ", "name": "荆州市政务数据局"},
+        },
+        id=f"{subject}-{n}",
+    )
 
 
 def case_events(subject: str, per_case: int) -> list[dict]:
@@ -97,7 +106,7 @@ def singles(url: str, events: list[dict]) -> list[float]:
 def batches(url: str, events: list[dict], size: int) -> None:
     with httpx.Client(base_url=url, timeout=120) as c:
         for i in range(0, len(events), size):
-            r = c.post("/v1/events:batch", content=orjson.dumps(events[i:i + size]), headers=BATCH)
+            r = c.post("/v1/events:batch", content=orjson.dumps(events[i : i + size]), headers=BATCH)
             assert r.status_code == 201, r.text
 
 
@@ -112,8 +121,9 @@ def main() -> None:
     run = uuid.uuid4().hex[:6]
 
     def workload(tag: str) -> list[dict]:
-        return [e for k in range(args.events // args.per_case)
-                for e in case_events(f"B-{run}-{tag}-{k}", args.per_case)]
+        return [
+            e for k in range(args.events // args.per_case) for e in case_events(f"B-{run}-{tag}-{k}", args.per_case)
+        ]
 
     rows = []
     with database(args.sqlite) as url_db, server(url_db) as url:
@@ -136,8 +146,10 @@ def main() -> None:
         rows.append((f"batches of {args.batch}", len(events), time.perf_counter() - t, None))
 
     backend = "SQLite (embedded)" if args.sqlite else "PostgreSQL 15 (localhost)"
-    print(f"\nbackend: {backend}; machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; server and client on the same machine\n")
+    print(
+        f"\nbackend: {backend}; machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; server and client on the same machine\n"
+    )
     print("| workload | events | events/s | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|---:|")
     for name, n, secs, lat in rows:

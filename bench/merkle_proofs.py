@@ -21,15 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.append_throughput import database  # noqa: E402
 from eventsourcing.persistence import Tracking  # noqa: E402
-
-from services.transparency import merkle  # noqa: E402
 from services.transparency.log import TRACKING_NAME  # noqa: E402
+
+from bench.append_throughput import database  # noqa: E402
+from services.transparency import merkle  # noqa: E402
 from services.transparency.service import open_log  # noqa: E402
 
 
-def timed(fn, samples: int) -> list[float]:  # noqa: ANN001
+def timed(fn, samples: int) -> list[float]:
     out = []
     for _ in range(samples):
         t = time.perf_counter()
@@ -88,14 +88,18 @@ def main() -> None:
         return f"{statistics.quantiles(xs, n=100)[q - 1] * 1000:.2f}"
 
     backend = "SQLite (embedded)" if args.sqlite else "PostgreSQL 15 (localhost)"
-    print(f"\nbackend: {backend}; {n:,} leaves; machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}\n")
+    print(
+        f"\nbackend: {backend}; {n:,} leaves; machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}\n"
+    )
     print("| measure | p50 | p95 |")
     print("|---|---:|---:|")
     print(f"| inclusion proof at size {n:,} (ms) | {ms(inclusion, 50)} | {ms(inclusion, 95)} |")
     print(f"| consistency proof to size {n:,} (ms) | {ms(consistency, 50)} | {ms(consistency, 95)} |")
-    print(f"\nbuilding the log: {n / build:,.0f} leaves/s; offline inclusion verification: {verify_rate:,.0f} "
-          f"proofs/s (one core)")
+    print(
+        f"\nbuilding the log: {n / build:,.0f} leaves/s; offline inclusion verification: {verify_rate:,.0f} "
+        f"proofs/s (one core)"
+    )
 
 
 if __name__ == "__main__":

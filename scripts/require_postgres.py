@@ -47,9 +47,12 @@ def main() -> int:
             if (error := reachable()) is None:
                 return 0
             time.sleep(0.5)
-    print(f"error: PostgreSQL is required by the test suite and is unreachable at {URL}:\n  {error}\n"
-          "Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point "
-          "ESLEDGER_TEST_POSTGRES_URL at a server where the user may create databases.", file=sys.stderr)
+    print(
+        f"error: PostgreSQL is required by the test suite and is unreachable at {URL}:\n  {error}\n"
+        "Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point "
+        "ESLEDGER_TEST_POSTGRES_URL at a server where the user may create databases.",
+        file=sys.stderr,
+    )
     return 1
 
 

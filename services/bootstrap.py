@@ -46,10 +46,16 @@ class Storage:
         self.availability = Availability(settings.database_url, settings.retry_after_seconds)
         self.store: Handle[LedgerStore] = Handle(lambda: open_store(self.database_url))
         postgres = is_postgres(settings.database_url)
-        self.read_model: Handle[ReadModel] = Handle(lambda: self.store.get().tracking_recorder(
-            PostgresReadModel if postgres else SQLiteReadModel, readmodel.TABLE))
-        self.merkle: Handle[MerkleStore] = Handle(lambda: self.store.get().tracking_recorder(
-            PostgresMerkleStore if postgres else SQLiteMerkleStore, logstore.TABLE))
+        self.read_model: Handle[ReadModel] = Handle(
+            lambda: self.store.get().tracking_recorder(
+                PostgresReadModel if postgres else SQLiteReadModel, readmodel.TABLE
+            )
+        )
+        self.merkle: Handle[MerkleStore] = Handle(
+            lambda: self.store.get().tracking_recorder(
+                PostgresMerkleStore if postgres else SQLiteMerkleStore, logstore.TABLE
+            )
+        )
 
     def open(self) -> None:
         """Open every handle now, serially (PostgreSQL's CREATE TYPE is not safe against a concurrent
@@ -90,8 +96,9 @@ class System:
             follower.notify()
 
 
-def bootstrap(settings: Settings | None = None, *, role: Role = "all", clock: Clock = utc_now,
-              follow: bool = True) -> System:
+def bootstrap(
+    settings: Settings | None = None, *, role: Role = "all", clock: Clock = utc_now, follow: bool = True
+) -> System:
     """Every part the role needs, built once; ``follow=False`` leaves the followers out (CLI commands)."""
     settings = settings or Settings()
     schemas = SchemaDirectory.locate(settings.schemas_dir)
@@ -103,20 +110,38 @@ def bootstrap(settings: Settings | None = None, *, role: Role = "all", clock: Cl
     if role in ("all", "projections"):
         follower = None
         if follow:
-            follower = Follower("projection", lambda: catch_up(storage.store.get(), storage.read_model.get()),
-                                listen=listen)
+            follower = Follower(
+                "projection", lambda: catch_up(storage.store.get(), storage.read_model.get()), listen=listen
+            )
             system.followers.append(follower)
-        system.projections = ProjectionService(storage.read_model, storage.store, storage.availability,
-                                               load_policy(settings, schemas, catalog), clock,
-                                               max_wait_seconds=settings.max_wait_seconds, follower=follower)
+        system.projections = ProjectionService(
+            storage.read_model,
+            storage.store,
+            storage.availability,
+            load_policy(settings, schemas, catalog),
+            clock,
+            max_wait_seconds=settings.max_wait_seconds,
+            follower=follower,
+        )
     if role in ("all", "ledger"):
         signer = load_signer(settings.signing_key_file, settings.dev_key_file, settings.log_origin)
         system.transparency = TransparencyService(
-            storage.merkle, storage.store, storage.availability, signer, clock,
-            checkpoint_interval_seconds=settings.checkpoint_interval_seconds)
+            storage.merkle,
+            storage.store,
+            storage.availability,
+            signer,
+            clock,
+            checkpoint_interval_seconds=settings.checkpoint_interval_seconds,
+        )
         if follow:
             system.followers.append(Follower("sequencer", system.transparency.sequence, listen=listen))
-        system.ledger = LedgerService(storage.store, storage.availability, catalog, clock,
-                                      principal=settings.principal, max_future_seconds=settings.max_future_seconds,
-                                      on_append=system.notify_followers)
+        system.ledger = LedgerService(
+            storage.store,
+            storage.availability,
+            catalog,
+            clock,
+            principal=settings.principal,
+            max_future_seconds=settings.max_future_seconds,
+            on_append=system.notify_followers,
+        )
     return system

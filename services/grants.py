@@ -25,14 +25,22 @@ def grant_app_role(storage: Storage, role: str, password: str | None = None) -> 
     schema = schema_of(storage.database_url)
     ident = sql.Identifier
     q = [sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(role))]
-    q += [sql.SQL("GRANT SELECT, INSERT ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))
-          for t in LEDGER_TABLES]
-    q += [sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))
-          for t in WORKING_TABLES]
-    q += [sql.SQL("GRANT USAGE ON SEQUENCE {}.{} TO {}").format(ident(schema), ident("ledger_events_notification_id_seq"),
-                                                               ident(role)),
-          sql.SQL("GRANT EXECUTE ON FUNCTION {}.{}() TO {}").format(ident(schema), ident("esledger_lock_ledger_events"),
-                                                                  ident(role))]
+    q += [
+        sql.SQL("GRANT SELECT, INSERT ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))
+        for t in LEDGER_TABLES
+    ]
+    q += [
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))
+        for t in WORKING_TABLES
+    ]
+    q += [
+        sql.SQL("GRANT USAGE ON SEQUENCE {}.{} TO {}").format(
+            ident(schema), ident("ledger_events_notification_id_seq"), ident(role)
+        ),
+        sql.SQL("GRANT EXECUTE ON FUNCTION {}.{}() TO {}").format(
+            ident(schema), ident("esledger_lock_ledger_events"), ident(role)
+        ),
+    ]
     with connect(storage.database_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
         create = sql.SQL("ALTER ROLE {} LOGIN" if exists else "CREATE ROLE {} LOGIN").format(ident(role))

@@ -24,19 +24,24 @@ RULES = "rules"
 
 
 def rule_schemas(schemas: SchemaDirectory) -> RuleSchemas:
-    return RuleSchemas.from_documents(ruleset=schemas.read_json(f"{RULES}/ruleset.schema.json"),
-                                      holiday_data=schemas.read_json(f"{RULES}/holiday-data.schema.json"))
+    return RuleSchemas.from_documents(
+        ruleset=schemas.read_json(f"{RULES}/ruleset.schema.json"),
+        holiday_data=schemas.read_json(f"{RULES}/holiday-data.schema.json"),
+    )
 
 
-def load_rulesets(schemas: SchemaDirectory | None = None,
-                  overrides: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[RuleSet, ...]:
+def load_rulesets(
+    schemas: SchemaDirectory | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[RuleSet, ...]:
     """Every ``rules/ruleset-*.json``, oldest first, with a deployment's local-policy overrides."""
     schemas = schemas or SchemaDirectory.locate()
     names = schemas.names(RULES, "ruleset-*.json")
     if not names:
-        raise ConfigurationError(f"no rule set (rules/ruleset-*.json) in {schemas.origin}: no deadline and no "
-                                 "finding could be computed; restore the published rule sets or point "
-                                 "ESLEDGER_SCHEMAS_DIR at a folder that has them")
+        raise ConfigurationError(
+            f"no rule set (rules/ruleset-*.json) in {schemas.origin}: no deadline and no "
+            "finding could be computed; restore the published rule sets or point "
+            "ESLEDGER_SCHEMAS_DIR at a folder that has them"
+        )
     try:
         return rulesets_from([(name, schemas.read_json(name)) for name in names], rule_schemas(schemas), overrides)
     except RuleDataError as exc:

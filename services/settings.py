@@ -37,12 +37,13 @@ class Settings(BaseSettings):
 
     # -- the read side -------------------------------------------------------------------------------------
     yellow_working_days: int = Field(
-        3, ge=0, description="a pending deadline with this many working days left, or fewer, is yellow "
-        "(overdue: red)"
+        3, ge=0, description="a pending deadline with this many working days left, or fewer, is yellow (overdue: red)"
     )
     violation_notice_days: int = Field(
-        30, ge=1, description="第十七条（二）: days after a violation is found within which a supervision notice "
-        "is expected (local policy)"
+        30,
+        ge=1,
+        description="第十七条（二）: days after a violation is found within which a supervision notice "
+        "is expected (local policy)",
     )
     local_policy: dict[str, Any] = Field(
         default_factory=dict,
@@ -60,17 +61,12 @@ class Settings(BaseSettings):
 
     # -- the Merkle log ------------------------------------------------------------------------------------
     signing_key_file: Path | None = Field(
-        None, description="the Merkle log's Ed25519 signing key (`esledger keygen`); without it a development "
-        "key is used"
+        None,
+        description="the Merkle log's Ed25519 signing key (`esledger keygen`); without it a development key is used",
     )
-    dev_key_file: Path = Field(
-        Path("var/esledger-dev.key"), description="where the development key is generated"
-    )
-    log_origin: str = Field("zfjd-ledger.local/dev", description="the checkpoint origin of a generated "
-                            "development key")
-    checkpoint_interval_seconds: float = Field(
-        10.0, gt=0, description="periodic checkpoints, when the tree grew"
-    )
+    dev_key_file: Path = Field(Path("var/esledger-dev.key"), description="where the development key is generated")
+    log_origin: str = Field("zfjd-ledger.local/dev", description="the checkpoint origin of a generated development key")
+    checkpoint_interval_seconds: float = Field(10.0, gt=0, description="periodic checkpoints, when the tree grew")
 
     # -- operations ----------------------------------------------------------------------------------------
     logging_format: Literal["text", "json"] = Field(

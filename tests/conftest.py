@@ -39,9 +39,11 @@ def pg_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.Error as exc:
-        pytest.fail(f"PostgreSQL is required and unreachable at {ADMIN_URL}: {exc}. Start it with "
-                    "`pg_ctlcluster --skip-systemctl-redirect 15 main start` or set ESLEDGER_TEST_POSTGRES_URL.",
-                    pytrace=False)
+        pytest.fail(
+            f"PostgreSQL is required and unreachable at {ADMIN_URL}: {exc}. Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect 15 main start` or set ESLEDGER_TEST_POSTGRES_URL.",
+            pytrace=False,
+        )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield _with_database(ADMIN_URL, name)
@@ -110,7 +112,7 @@ class FakeClock:
 
         self.now = datetime.fromisoformat(start)
 
-    def __call__(self):  # noqa: ANN204
+    def __call__(self):
         return self.now
 
     def set(self, instant: str) -> None:

@@ -23,8 +23,9 @@ def test_the_precheck_of_the_test_command_fails_with_what_to_do() -> None:
 
 
 def test_postgres_tests_fail_rather_than_skip_when_the_server_is_unreachable() -> None:
-    result = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/ledger/test_reads.py",
-                  "-k", "one_record_by_version")
+    result = _run(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/ledger/test_reads.py", "-k", "one_record_by_version"
+    )
     assert result.returncode == 1, result.stdout
     assert "1 passed" in result.stdout and "1 error" in result.stdout and "skipped" not in result.stdout
     assert "PostgreSQL is required and unreachable" in result.stdout

@@ -18,14 +18,18 @@ from esledger.core.errors import LedgerError
 from esledger.core.schemas import SchemaDirectory
 from esledger.settings import Settings, settings_table
 
-app = typer.Typer(help="esledger: event-sourced audit ledger for 行政执法监督 (law-enforcement supervision).",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="esledger: event-sourced audit ledger for 行政执法监督 (law-enforcement supervision).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 deadline.register(app)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 UrlOption = Annotated[str, typer.Option("--url", envvar="ESLEDGER_URL", help="Base URL of a running ledger.")]
-DatabaseOption = Annotated[str | None, typer.Option("--database", help="Database URL; overrides "
-                                                                       "ESLEDGER_DATABASE_URL.")]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="Database URL; overrides ESLEDGER_DATABASE_URL.")
+]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -57,15 +61,21 @@ def system(database: str | None, role: Role = "all") -> Iterator[System]:
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-          database: Annotated[str | None, typer.Option(
-              "--database", help="Database URL; overrides ESLEDGER_DATABASE_URL "
-                                 "(default sqlite:///var/esledger.sqlite3, relative to the working directory).")]
-          = None,
-          role: Annotated[str, typer.Option(
-              "--role", help="all (ledger and projections in one process), ledger, or projections.")] = "all"
-          ) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Database URL; overrides ESLEDGER_DATABASE_URL "
+            "(default sqlite:///var/esledger.sqlite3, relative to the working directory).",
+        ),
+    ] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="all (ledger and projections in one process), ledger, or projections.")
+    ] = "all",
+) -> None:
     """Serve the API: the ledger and the projections (or one of them)."""
     import uvicorn
 
@@ -80,8 +90,11 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
         built = bootstrap(settings, role=role)  # type: ignore[arg-type]
     except LedgerError as exc:
         raise fail(exc.detail) from None
-    typer.echo(f"esledger ({role}): database {settings.database_url}; recording principal "
-               f"{settings.principal!r}; http://{host}:{port}/", err=True)
+    typer.echo(
+        f"esledger ({role}): database {settings.database_url}; recording principal "
+        f"{settings.principal!r}; http://{host}:{port}/",
+        err=True,
+    )
     uvicorn.run(create_app(built), host=host, port=port, log_config=None)
 
 
@@ -96,8 +109,11 @@ def _report(summary: Summary) -> None:
     for label, status, problem in summary.rejected:
         typer.echo(f"  {label}: HTTP {status} {problem.get('title', '')}: {problem.get('detail', '')}", err=True)
         for error in problem.get("errors", []):
-            typer.echo(f"      {error.get('pointer', error.get('parameter', ''))} [{error.get('rule')}] "
-                       f"{error.get('detail', '')}", err=True)
+            typer.echo(
+                f"      {error.get('pointer', error.get('parameter', ''))} [{error.get('rule')}] "
+                f"{error.get('detail', '')}",
+                err=True,
+            )
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -110,14 +126,15 @@ def _post(url: str, sources: list[tuple[str, list[Any]]]) -> None:
         with typer.progressbar(length=total, label="posting", file=sys.stderr) as bar:
             summary = post_events(url, labelled(sources), on_each=lambda: bar.update(1))
     except httpx.TransportError as exc:
-        raise fail(f"cannot reach the ledger at {url} ({exc}); start it with `esledger serve` or pass --url") \
-            from None
+        raise fail(f"cannot reach the ledger at {url} ({exc}); start it with `esledger serve` or pass --url") from None
     _report(summary)
 
 
 @app.command()
-def post(file: Annotated[str, typer.Argument(help="JSON or JSONL file of CloudEvents, or - for stdin.")],
-         url: UrlOption = DEFAULT_URL) -> None:
+def post(
+    file: Annotated[str, typer.Argument(help="JSON or JSONL file of CloudEvents, or - for stdin.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
     """Post CloudEvents to a running ledger; prints accepted, duplicate and rejected."""
     try:
         if file == "-":
@@ -130,17 +147,19 @@ def post(file: Annotated[str, typer.Argument(help="JSON or JSONL file of CloudEv
 
 
 @app.command()
-def demo(url: UrlOption = DEFAULT_URL,
-         examples: Annotated[Path | None, typer.Option(
-             help="Folder of example scenarios (*.jsonl); default: the examples shipped with the schemas.")]
-         = None) -> None:
+def demo(
+    url: UrlOption = DEFAULT_URL,
+    examples: Annotated[
+        Path | None,
+        typer.Option(help="Folder of example scenarios (*.jsonl); default: the examples shipped with the schemas."),
+    ] = None,
+) -> None:
     """Load the example scenarios of every case kind into a running ledger."""
     if examples is not None:
         sources = [(p.name, read_events(p.read_bytes(), p.name)) for p in sorted(examples.glob("*.jsonl"))]
     else:
         schemas = SchemaDirectory.locate(load_settings().schemas_dir)
-        sources = [(name, read_events(schemas.read_bytes(name), name))
-                   for name in schemas.names("examples", "*.jsonl")]
+        sources = [(name, read_events(schemas.read_bytes(name), name)) for name in schemas.names("examples", "*.jsonl")]
     if not sources:
         raise fail(f"no *.jsonl scenarios in {examples or 'the shipped examples'}")
     _post(url, sources)
@@ -155,8 +174,11 @@ def rebuild_projections(database: DatabaseOption = None) -> None:
     """Recompute every read model from ledger position 0 (identical to following the ledger live)."""
     from esledger.projections.rebuild import rebuild
 
-    with system(database, "projections") as parts, \
-            typer.progressbar(length=1, label="rebuilding", file=sys.stderr) as bar:
+    with (
+        system(database, "projections") as parts,
+        typer.progressbar(length=1, label="rebuilding", file=sys.stderr) as bar,
+    ):
+
         def progress(position: int, head: int) -> None:
             bar.length = max(head, 1)
             bar.update(position - bar.pos)
@@ -173,8 +195,10 @@ def _key_text(key: str) -> str:
 
 
 @app.command()
-def keygen(name: Annotated[str, typer.Option(help="The log's origin, e.g. jingzhou.gov.cn/zfjd-ledger.")],
-           out: Annotated[Path, typer.Option(help="Where to write the private key (mode 0600).")]) -> None:
+def keygen(
+    name: Annotated[str, typer.Option(help="The log's origin, e.g. jingzhou.gov.cn/zfjd-ledger.")],
+    out: Annotated[Path, typer.Option(help="Where to write the private key (mode 0600).")],
+) -> None:
     """Create the log's Ed25519 signing key; prints the public (verifier) key to publish."""
     from esledger.transparency.note import generate_signer_key
     from esledger.transparency.signer import write_key_file
@@ -188,14 +212,18 @@ def keygen(name: Annotated[str, typer.Option(help="The log's origin, e.g. jingzh
 
 
 @app.command()
-def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to write.")],
-           case: Annotated[str | None, typer.Option("--case", help="One case's timeline.")] = None,
-           all_: Annotated[bool, typer.Option("--all", help="Every event of the ledger.")] = False,
-           tree_size: Annotated[int | None, typer.Option(help="Prove against the stored checkpoint of this "
-                                                              "size (default: sign one now).")] = None,
-           since_size: Annotated[int | None, typer.Option(help="Add a consistency proof from the stored "
-                                                               "checkpoint of this (earlier) size.")] = None,
-           database: DatabaseOption = None) -> None:
+def export(
+    out: Annotated[Path, typer.Option("--out", help="The bundle file to write.")],
+    case: Annotated[str | None, typer.Option("--case", help="One case's timeline.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every event of the ledger.")] = False,
+    tree_size: Annotated[
+        int | None, typer.Option(help="Prove against the stored checkpoint of this size (default: sign one now).")
+    ] = None,
+    since_size: Annotated[
+        int | None, typer.Option(help="Add a consistency proof from the stored checkpoint of this (earlier) size.")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
     """Write an evidence bundle: events, leaf hashes, inclusion proofs and the signed checkpoint."""
     import orjson
 
@@ -205,7 +233,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
         raise fail("give exactly one of --case ID or --all")
     with system(database, "ledger") as parts:
         log, ledger = parts.transparency, parts.ledger
-        assert log is not None and ledger is not None
+        assert log is not None
+        assert ledger is not None
         checkpoint = log.checkpoint_now() if tree_size is None else log.stored_checkpoint(tree_size)
         since = log.stored_checkpoint(since_size) if since_size is not None else None
         storage = parts.storage
@@ -214,30 +243,42 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle file to w
             if not records:
                 raise fail("no events in the ledger")
             with typer.progressbar(length=len(records), label="exporting", file=sys.stderr) as bar:
-                bundle = build_bundle(records, storage.merkle.get(), checkpoint,
-                                      {"case_id": case} if case else {"all": True}, since,
-                                      progress=lambda: bar.update(1))
+                bundle = build_bundle(
+                    records,
+                    storage.merkle.get(),
+                    checkpoint,
+                    {"case_id": case} if case else {"all": True},
+                    since,
+                    progress=lambda: bar.update(1),
+                )
     out.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
-    typer.echo(f"{len(bundle['entries'])} events proven against checkpoint {checkpoint.size} → {out}"
-               + (f" ({bundle['after_checkpoint']} newer events left out)" if bundle["after_checkpoint"] else ""))
+    typer.echo(
+        f"{len(bundle['entries'])} events proven against checkpoint {checkpoint.size} → {out}"
+        + (f" ({bundle['after_checkpoint']} newer events left out)" if bundle["after_checkpoint"] else "")
+    )
 
 
 @app.command()
-def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `esledger export`.")] = None,
-           key: Annotated[str | None, typer.Option("--key", help="The log's public key (text or file).")] = None,
-           live: Annotated[bool, typer.Option("--live", help="Check the database itself instead of a bundle.")]
-           = False,
-           checkpoint: Annotated[Path | None, typer.Option(help="A signed checkpoint you kept earlier: the bundle "
-                                                               "must prove its tree extends it unchanged.")] = None,
-           database: DatabaseOption = None) -> None:
+def verify(
+    bundle: Annotated[Path | None, typer.Argument(help="A bundle from `esledger export`.")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="The log's public key (text or file).")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Check the database itself instead of a bundle.")] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A signed checkpoint you kept earlier: the bundle must prove its tree extends it unchanged."),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
     """Verify a bundle offline (no database), or the live database against its signed checkpoints."""
     import orjson
 
     if live == (bundle is not None):
         raise fail("give a BUNDLE file, or --live")
     if key is None:
-        raise fail("--key is required: the log's public key as published (GET /v1/checkpoints/key serves it), "
-                   "never one read from the system under review")
+        raise fail(
+            "--key is required: the log's public key as published (GET /v1/checkpoints/key serves it), "
+            "never one read from the system under review"
+        )
     if live:
         failures, summary = _verify_live(database, _key_text(key))
     else:
@@ -246,9 +287,12 @@ def verify(bundle: Annotated[Path | None, typer.Argument(help="A bundle from `es
         assert bundle is not None
         document = orjson.loads(bundle.read_bytes())
         with typer.progressbar(length=len(document.get("entries", [])), label="verifying", file=sys.stderr) as bar:
-            size, failures = verify_bundle(document, _key_text(key),
-                                           checkpoint.read_text("utf-8") if checkpoint else None,
-                                           progress=lambda: bar.update(1))
+            size, failures = verify_bundle(
+                document,
+                _key_text(key),
+                checkpoint.read_text("utf-8") if checkpoint else None,
+                progress=lambda: bar.update(1),
+            )
         summary = f"{len(document.get('entries', []))} events against checkpoint {size}"
     for failure in failures:
         typer.echo(f"FAIL {failure}")
@@ -267,8 +311,10 @@ def _verify_live(database: str | None, vkey: str) -> tuple[list[Any], str]:
             store = storage.store.get()
             with typer.progressbar(length=max(store.head(), 1), label="auditing", file=sys.stderr) as bar:
                 summary, failures = audit(store, storage.merkle.get(), vkey, progress=lambda n: bar.update(1))
-    return failures, (f"{summary['events']} events, {summary['leaves']} leaves, {summary['checkpoints']} "
-                      f"checkpoints (latest {summary['latest_checkpoint']})")
+    return failures, (
+        f"{summary['events']} events, {summary['leaves']} leaves, {summary['checkpoints']} "
+        f"checkpoints (latest {summary['latest_checkpoint']})"
+    )
 
 
 db = typer.Typer(help="Database set-up (PostgreSQL).", no_args_is_help=True)
@@ -276,9 +322,11 @@ app.add_typer(db, name="db")
 
 
 @db.command("grant")
-def grant(role: Annotated[str, typer.Argument(help="The role the services will log in as.")],
-          password: Annotated[str | None, typer.Option(help="Set this login password.")] = None,
-          database: DatabaseOption = None) -> None:
+def grant(
+    role: Annotated[str, typer.Argument(help="The role the services will log in as.")],
+    password: Annotated[str | None, typer.Option(help="Set this login password.")] = None,
+    database: DatabaseOption = None,
+) -> None:
     """Create the tables as their owner, then a role with INSERT and SELECT only on the ledger's tables."""
     from esledger.grants import grant_app_role
 
@@ -286,4 +334,3 @@ def grant(role: Annotated[str, typer.Argument(help="The role the services will l
         statements = grant_app_role(parts.storage, role, password)
     for statement in statements:
         typer.echo(statement if "PASSWORD" not in statement else statement.split(" PASSWORD")[0] + " PASSWORD ***")
-

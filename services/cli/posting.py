@@ -40,8 +40,9 @@ def read_events(text: bytes, name: str) -> list[Any]:
     return events
 
 
-def post_events(url: str, events: Iterable[tuple[str, Any]], on_each: Callable[[], None] = lambda: None,
-                timeout: float = 30.0) -> Summary:
+def post_events(
+    url: str, events: Iterable[tuple[str, Any]], on_each: Callable[[], None] = lambda: None, timeout: float = 30.0
+) -> Summary:
     """Post each event on its own (so one bad event does not hold back the others) and tally the answers.
 
     ``events`` yields (label, event) pairs; the label says where a rejected event came from.
@@ -49,8 +50,9 @@ def post_events(url: str, events: Iterable[tuple[str, Any]], on_each: Callable[[
     summary = Summary()
     with httpx.Client(base_url=url, timeout=timeout) as client:
         for label, event in events:
-            response = client.post("/v1/events", content=orjson.dumps(event),
-                                   headers={"Content-Type": "application/cloudevents+json"})
+            response = client.post(
+                "/v1/events", content=orjson.dumps(event), headers={"Content-Type": "application/cloudevents+json"}
+            )
             if response.status_code == 201:
                 summary.accepted += 1
             elif response.status_code == 200:

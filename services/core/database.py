@@ -21,9 +21,7 @@ def persistence_env(database_url: str) -> dict[str, str]:
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if not path:
-            raise ConfigurationError(
-                f"no file in {database_url!r}: use sqlite:///relative/path or sqlite:////abs/path"
-            )
+            raise ConfigurationError(f"no file in {database_url!r}: use sqlite:///relative/path or sqlite:////abs/path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -30,8 +30,9 @@ Wait = Callable[[float], None]
 class Follower:
     """A supervised thread running ``advance``; ``listen`` (PostgreSQL URL and channel) adds NOTIFY wake-ups."""
 
-    def __init__(self, name: str, advance: Advance, *, listen: tuple[str, str] | None = None,
-                 interval: float = 0.25) -> None:
+    def __init__(
+        self, name: str, advance: Advance, *, listen: tuple[str, str] | None = None, interval: float = 0.25
+    ) -> None:
         self.name = name
         self.advance = advance
         self.listen = listen
@@ -70,8 +71,11 @@ class Follower:
             except Exception as exc:  # any failure: record it, log it, wait, restart; never stall silently
                 self.restarts += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                logger.warning("follower failed; restarting", exc_info=exc,
-                               extra={"follower": self.name, "cause": self.last_error, "backoff_s": backoff})
+                logger.warning(
+                    "follower failed; restarting",
+                    exc_info=exc,
+                    extra={"follower": self.name, "cause": self.last_error, "backoff_s": backoff},
+                )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
 

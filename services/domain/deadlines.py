@@ -24,9 +24,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from esledger.core.pointers import MISSING, resolve
 from esledger.domain.calendar import Calendar, beijing_date
 from esledger.domain.periods import Period, count_period, latest, period_after, period_ending_on
-from esledger.core.pointers import MISSING, resolve
 from esledger.domain.records import Record, cases_as_of
 from esledger.domain.rules import (
     Count,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from esledger.domain.calendar import beijing_date
 from esledger.core.instants import parse_instant
 from esledger.core.pointers import with_value
+from esledger.domain.calendar import beijing_date
 
 ACT_PREFIX = "cn.gov.jingzhou.zfjd."
 AMENDED = "case.record_amended"

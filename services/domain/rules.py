@@ -186,7 +186,9 @@ def rulesets_from(
         _with_overrides(s, {k: v for k, v in overrides.items() if k in {r.id for r in s.rules}}, s.id) for s in sets
     ]
     dates = [s.effective_from for s in sets]
-    raise_if_problems("rule sets", [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1])
+    raise_if_problems(
+        "rule sets", [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1]
+    )
     return tuple(sorted(sets, key=lambda s: s.effective_from))
 
 

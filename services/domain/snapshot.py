@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from esledger.domain.presentation import fields_json
 from esledger.core.instants import parse_instant
+from esledger.domain.presentation import fields_json
 from esledger.domain.records import Record, act_of, cases_as_of
 
 

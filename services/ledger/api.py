@@ -48,15 +48,19 @@ def _if_match(value: str | None) -> int | None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise InvalidArgument(f"If-Match must be a case version such as \"3\" (0: the case must not exist "
-                                     f"yet), got {value!r}", errors=[{"header": "If-Match", "rule": "format"}])
+        raise InvalidArgument(
+            f'If-Match must be a case version such as "3" (0: the case must not exist yet), got {value!r}',
+            errors=[{"header": "If-Match", "rule": "format"}],
+        )
     return int(text)
 
 
 def _single(outcome: Outcome) -> Response:
     record = outcome.record
-    headers = {"ETag": f'"{record.case_version}"',
-               "Location": f"/v1/cases/{quote(record.case_id, safe='')}/events/{record.case_version}"}
+    headers = {
+        "ETag": f'"{record.case_version}"',
+        "Location": f"/v1/cases/{quote(record.case_id, safe='')}/events/{record.case_version}",
+    }
     return JSON(record.to_json(), status_code=201 if outcome.created else 200, headers=headers)
 
 
@@ -65,73 +69,120 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
     app = APIRouter()
     envelope = ledger.catalog.registry.contents(ENVELOPE_ID)
     single_body = {"requestBody": {"required": True, "content": {t: {"schema": envelope} for t in SINGLE_TYPES}}}
-    batch_body = {"requestBody": {"required": True, "content": {
-        BATCH_TYPE: {"schema": {"type": "array", "minItems": 1, "items": envelope}}}}}
+    batch_body = {
+        "requestBody": {
+            "required": True,
+            "content": {BATCH_TYPE: {"schema": {"type": "array", "minItems": 1, "items": envelope}}},
+        }
+    }
 
-    @app.post("/v1/events", status_code=201, summary="Record one supervisory act (CloudEvent, structured mode)",
-              openapi_extra=single_body)
-    async def post_event(request: Request,
-                         if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
+    @app.post(
+        "/v1/events",
+        status_code=201,
+        summary="Record one supervisory act (CloudEvent, structured mode)",
+        openapi_extra=single_body,
+    )
+    async def post_event(
+        request: Request, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+    ) -> Response:
         if _media_type(request) not in SINGLE_TYPES:
-            raise UnsupportedMediaType(f"Content-Type {_media_type(request) or '(none)'!r}: send one of "
-                                       f"{list(SINGLE_TYPES)}")
+            raise UnsupportedMediaType(
+                f"Content-Type {_media_type(request) or '(none)'!r}: send one of {list(SINGLE_TYPES)}"
+            )
         event = await _read_body(request, max_body_bytes)
         expected = _if_match(if_match)
         [outcome] = await run_in_threadpool(ledger.post, [event], batch=False, expected_version=expected)
         return _single(outcome)
 
     @app.post("/v1/events:batch", summary="Record a batch of acts, all or nothing", openapi_extra=batch_body)
-    async def post_batch(request: Request,
-                         if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> Response:
+    async def post_batch(
+        request: Request, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+    ) -> Response:
         if _media_type(request) != BATCH_TYPE:
-            raise UnsupportedMediaType(f"Content-Type {_media_type(request) or '(none)'!r}: a batch is sent as "
-                                       f"{BATCH_TYPE!r}")
+            raise UnsupportedMediaType(
+                f"Content-Type {_media_type(request) or '(none)'!r}: a batch is sent as {BATCH_TYPE!r}"
+            )
         if if_match is not None:
-            raise InvalidArgument("If-Match applies to a single event; post the event alone to use it",
-                                  errors=[{"header": "If-Match", "rule": "single-event-only"}])
+            raise InvalidArgument(
+                "If-Match applies to a single event; post the event alone to use it",
+                errors=[{"header": "If-Match", "rule": "single-event-only"}],
+            )
         events = await _read_body(request, max_body_bytes)
         if not isinstance(events, list) or not events or len(events) > max_batch_events:
-            raise ValidationFailed(f"a batch is a JSON array of 1 to {max_batch_events} CloudEvents",
-                                   errors=[{"pointer": "#", "rule": "batch",
-                                            "detail": f"expected an array of 1..{max_batch_events} events"}])
+            raise ValidationFailed(
+                f"a batch is a JSON array of 1 to {max_batch_events} CloudEvents",
+                errors=[
+                    {"pointer": "#", "rule": "batch", "detail": f"expected an array of 1..{max_batch_events} events"}
+                ],
+            )
         outcomes = await run_in_threadpool(ledger.post, events, batch=True)
         status = 201 if any(o.created for o in outcomes) else 200
-        return JSON([{"outcome": "created" if o.created else "duplicate", "record": o.record.to_json()}
-                     for o in outcomes], status_code=status)
+        return JSON(
+            [{"outcome": "created" if o.created else "duplicate", "record": o.record.to_json()} for o in outcomes],
+            status_code=status,
+        )
 
     @app.get("/v1/cases/{case_id}/events", summary="A case's timeline in version order, with its chain check")
-    def get_timeline(case_id: str,
-                     recorded_before: Annotated[datetime | None, Query(
-                         description="only records stored strictly before this instant (timezone required): "
-                                     "the timeline as the ledger knew it then")] = None) -> Response:
+    def get_timeline(
+        case_id: str,
+        recorded_before: Annotated[
+            datetime | None,
+            Query(
+                description="only records stored strictly before this instant (timezone required): "
+                "the timeline as the ledger knew it then"
+            ),
+        ] = None,
+    ) -> Response:
         if recorded_before is not None and recorded_before.tzinfo is None:
-            raise InvalidArgument("recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
-                          errors=[{"parameter": "recorded_before", "rule": "timezone"}])
+            raise InvalidArgument(
+                "recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
+                errors=[{"parameter": "recorded_before", "rule": "timezone"}],
+            )
         records = ledger.timeline(case_id, recorded_before)
         full = [r.to_json() for r in records]
-        return JSON({"case_id": case_id, "case_kind": records[0].case_kind if records else None,
-                     "version": len(full), "chain": verify_chain(full).to_json(), "records": full},
-                    headers={"ETag": f'"{len(full)}"'})
+        return JSON(
+            {
+                "case_id": case_id,
+                "case_kind": records[0].case_kind if records else None,
+                "version": len(full),
+                "chain": verify_chain(full).to_json(),
+                "records": full,
+            },
+            headers={"ETag": f'"{len(full)}"'},
+        )
 
     @app.get("/v1/cases/{case_id}/events/{version}", summary="One record of a case")
     def get_record(case_id: str, version: int) -> Response:
         return JSON(ledger.record(case_id, version).to_json())
 
     @app.get("/v1/events", summary="The global feed in commit order, for followers and export")
-    def get_feed(after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+    def get_feed(
+        after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Response:
         records, head = ledger.feed(after, limit)
         next_after = records[-1].position if records else after
         return JSON({"records": [r.to_json() for r in records], "next_after": next_after, "head": head})
 
     @app.get("/v1/schemas", summary="The event catalog: types, case kinds, schema ids")
     def get_catalog() -> Response:
-        return JSON({"type_prefix": ledger.catalog.type_prefix, "acts": {
-            a.name: {"type": a.type, "title": a.title, "articles": list(a.articles),
-                     "case_kinds": sorted(a.case_kinds), "opens_case_kind": a.opens,
-                     "current_version": a.current_version,
-                     "schemas": {str(v): f"/v1/schemas/{i}" for v, i in a.schema_ids.items()}}
-            for a in ledger.catalog.acts.values()}})
+        return JSON(
+            {
+                "type_prefix": ledger.catalog.type_prefix,
+                "acts": {
+                    a.name: {
+                        "type": a.type,
+                        "title": a.title,
+                        "articles": list(a.articles),
+                        "case_kinds": sorted(a.case_kinds),
+                        "opens_case_kind": a.opens,
+                        "current_version": a.current_version,
+                        "schemas": {str(v): f"/v1/schemas/{i}" for v, i in a.schema_ids.items()},
+                    }
+                    for a in ledger.catalog.acts.values()
+                },
+            }
+        )
 
     @app.get("/v1/schemas/{schema_id}", summary="One published JSON Schema, by its $id")
     def get_schema(schema_id: str) -> Response:

@@ -62,8 +62,9 @@ class _Ref:
 
 
 class Appender:
-    def __init__(self, store: LedgerStore, catalog: Catalog, clock: Clock, principal: str,
-                 retry_after_seconds: int = 5) -> None:
+    def __init__(
+        self, store: LedgerStore, catalog: Catalog, clock: Clock, principal: str, retry_after_seconds: int = 5
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.clock = clock
@@ -77,17 +78,21 @@ class Appender:
                 refs, created = self._attempt(submissions, expected_version)
             except IntegrityError as exc:
                 # Another writer committed first; re-read and decide again (If-Match is then checked anew).
-                logger.info("append conflicted with a concurrent writer; retrying",
-                            extra={"attempt": attempt + 1, "cause": str(exc)})
+                logger.info(
+                    "append conflicted with a concurrent writer; retrying",
+                    extra={"attempt": attempt + 1, "cause": str(exc)},
+                )
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
             return self._outcomes(refs, created)
         logger.warning("append gave up against concurrent writers", extra={"attempts": MAX_ATTEMPTS})
-        raise WriteContention(f"gave up after {MAX_ATTEMPTS} attempts against concurrent writers",
-                              retry_after=self.retry_after_seconds)
+        raise WriteContention(
+            f"gave up after {MAX_ATTEMPTS} attempts against concurrent writers", retry_after=self.retry_after_seconds
+        )
 
-    def _attempt(self, submissions: Sequence[Submission],
-                 expected_version: int | None) -> tuple[list[_Ref], dict[tuple[str, int], LedgerRecord]]:
+    def _attempt(
+        self, submissions: Sequence[Submission], expected_version: int | None
+    ) -> tuple[list[_Ref], dict[tuple[str, int], LedgerRecord]]:
         now = self.clock()
         cases: dict[str, Case | None] = {}
         keys: list[IdempotencyKey] = []
@@ -104,10 +109,12 @@ class Appender:
             if prior is not None:
                 if prior[0] != digest:
                     raise IdempotencyConflict(
-                                  f"(source {source!r}, id {event_id!r}) already recorded as case "
-                                  f"{prior[1].case_id!r} version {prior[1].case_version} with other content",
-                                  pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
-                                  case_id=prior[1].case_id, case_version=prior[1].case_version)
+                        f"(source {source!r}, id {event_id!r}) already recorded as case "
+                        f"{prior[1].case_id!r} version {prior[1].case_version} with other content",
+                        pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
+                        case_id=prior[1].case_id,
+                        case_version=prior[1].case_version,
+                    )
                 refs.append(_Ref(prior[1].case_id, prior[1].case_version, created=False))
                 continue
             if case_id not in cases:
@@ -117,21 +124,31 @@ class Appender:
                 current = case.version if case else 0
                 if current != expected_version:
                     raise PreconditionFailed(
-                                  f"case {case_id!r} is at version {current}, If-Match asked for {expected_version}",
-                                  case_id=case_id, current_version=current)
+                        f"case {case_id!r} is at version {current}, If-Match asked for {expected_version}",
+                        case_id=case_id,
+                        current_version=current,
+                    )
             case = self._apply(case, s, now, index if len(submissions) > 1 else None)
             cases[case_id] = case
             ref = _Ref(case_id, case.version, created=True)
-            keys.append(IdempotencyKey.claim(source=source, event_id=event_id, digest=digest, case_id=case_id,
-                                             case_version=case.version, recorded_at=now))
+            keys.append(
+                IdempotencyKey.claim(
+                    source=source,
+                    event_id=event_id,
+                    digest=digest,
+                    case_id=case_id,
+                    case_version=case.version,
+                    recorded_at=now,
+                )
+            )
             claimed[(source, event_id)] = (digest, ref)
             refs.append(ref)
         # Keys first, case entries last: the highest notification id is then always a case entry.
         recordings = self.store.save(*keys, *(c for c in cases.values() if c is not None))
         created = {
-            (r.domain_event.case_id, r.domain_event.originator_version): entry_record(r.domain_event,
-                                                                                      r.notification.id)
-            for r in recordings if isinstance(r.domain_event, Case.Entry)
+            (r.domain_event.case_id, r.domain_event.originator_version): entry_record(r.domain_event, r.notification.id)
+            for r in recordings
+            if isinstance(r.domain_event, Case.Entry)
         }
         return refs, created
 
@@ -141,18 +158,29 @@ class Appender:
         if case is None:
             if s.act.opens is None:
                 openers = sorted(a.name for a in self.catalog.acts.values() if a.opens in s.act.case_kinds)
-                raise UnknownCase(f"no case {case_id!r} in the ledger; {s.act.name} needs an existing "
-                                              f"case opened by one of {openers}", opening_act=openers, **where)
-            return Case.open(case_id=case_id, case_kind=s.act.opens, cloudevent=s.event, recorded_at=now,
-                             recorded_by=self.principal)
+                raise UnknownCase(
+                    f"no case {case_id!r} in the ledger; {s.act.name} needs an existing "
+                    f"case opened by one of {openers}",
+                    opening_act=openers,
+                    **where,
+                )
+            return Case.open(
+                case_id=case_id, case_kind=s.act.opens, cloudevent=s.event, recorded_at=now, recorded_by=self.principal
+            )
         if s.act.opens is not None:
-            raise CaseExists(f"case {case_id!r} already exists (a {case.case_kind} case opened at "
-                                         f"version 1); {s.act.name} can only open a new case",
-                          case_kind=case.case_kind, **where)
+            raise CaseExists(
+                f"case {case_id!r} already exists (a {case.case_kind} case opened at "
+                f"version 1); {s.act.name} can only open a new case",
+                case_kind=case.case_kind,
+                **where,
+            )
         if case.case_kind not in s.act.case_kinds:
-            raise CaseKindMismatch(f"case {case_id!r} is a {case.case_kind} case; {s.act.name} is "
-                                                f"admitted on {sorted(s.act.case_kinds)}",
-                          case_kind=case.case_kind, admitted_kinds=sorted(s.act.case_kinds), **where)
+            raise CaseKindMismatch(
+                f"case {case_id!r} is a {case.case_kind} case; {s.act.name} is admitted on {sorted(s.act.case_kinds)}",
+                case_kind=case.case_kind,
+                admitted_kinds=sorted(s.act.case_kinds),
+                **where,
+            )
         case.record(cloudevent=s.event, recorded_at=now, recorded_by=self.principal)
         return case
 

@@ -61,23 +61,52 @@ class Case(Aggregate):
         self.head_hash = hash
 
     @classmethod
-    def open(cls, *, case_id: str, case_kind: str, cloudevent: dict[str, Any], recorded_at: datetime,
-             recorded_by: str) -> Case:
-        digest = entry_hash(case_id=case_id, case_kind=case_kind, case_version=1,
-                            recorded_at=format_instant(recorded_at), recorded_by=recorded_by,
-                            prev_hash=GENESIS_HASH, event=cloudevent)
-        return cls._create(cls.Opened, id=case_uuid(case_id), timestamp=recorded_at, case_id=case_id,
-                           case_kind=case_kind, recorded_by=recorded_by, prev_hash=GENESIS_HASH, hash=digest,
-                           cloudevent=cloudevent)
+    def open(
+        cls, *, case_id: str, case_kind: str, cloudevent: dict[str, Any], recorded_at: datetime, recorded_by: str
+    ) -> Case:
+        digest = entry_hash(
+            case_id=case_id,
+            case_kind=case_kind,
+            case_version=1,
+            recorded_at=format_instant(recorded_at),
+            recorded_by=recorded_by,
+            prev_hash=GENESIS_HASH,
+            event=cloudevent,
+        )
+        return cls._create(
+            cls.Opened,
+            id=case_uuid(case_id),
+            timestamp=recorded_at,
+            case_id=case_id,
+            case_kind=case_kind,
+            recorded_by=recorded_by,
+            prev_hash=GENESIS_HASH,
+            hash=digest,
+            cloudevent=cloudevent,
+        )
 
     def record(self, *, cloudevent: dict[str, Any], recorded_at: datetime, recorded_by: str) -> None:
         """Append an act. Recorded times never go backwards within a case, whatever the host clocks do."""
         recorded_at = max(recorded_at, self.modified_on)
-        digest = entry_hash(case_id=self.case_id, case_kind=self.case_kind, case_version=self.version + 1,
-                            recorded_at=format_instant(recorded_at), recorded_by=recorded_by,
-                            prev_hash=self.head_hash, event=cloudevent)
-        self.trigger_event(self.Entry, timestamp=recorded_at, case_id=self.case_id, case_kind=self.case_kind,
-                           recorded_by=recorded_by, prev_hash=self.head_hash, hash=digest, cloudevent=cloudevent)
+        digest = entry_hash(
+            case_id=self.case_id,
+            case_kind=self.case_kind,
+            case_version=self.version + 1,
+            recorded_at=format_instant(recorded_at),
+            recorded_by=recorded_by,
+            prev_hash=self.head_hash,
+            event=cloudevent,
+        )
+        self.trigger_event(
+            self.Entry,
+            timestamp=recorded_at,
+            case_id=self.case_id,
+            case_kind=self.case_kind,
+            recorded_by=recorded_by,
+            prev_hash=self.head_hash,
+            hash=digest,
+            cloudevent=cloudevent,
+        )
 
 
 class IdempotencyKey(Aggregate):
@@ -98,7 +127,16 @@ class IdempotencyKey(Aggregate):
         self.case_version = case_version
 
     @classmethod
-    def claim(cls, *, source: str, event_id: str, digest: str, case_id: str, case_version: int,
-              recorded_at: datetime) -> IdempotencyKey:
-        return cls._create(cls.Claimed, id=key_uuid(source, event_id), timestamp=recorded_at, source=source,
-                           event_id=event_id, digest=digest, case_id=case_id, case_version=case_version)
+    def claim(
+        cls, *, source: str, event_id: str, digest: str, case_id: str, case_version: int, recorded_at: datetime
+    ) -> IdempotencyKey:
+        return cls._create(
+            cls.Claimed,
+            id=key_uuid(source, event_id),
+            timestamp=recorded_at,
+            source=source,
+            event_id=event_id,
+            digest=digest,
+            case_id=case_id,
+            case_version=case_version,
+        )

@@ -56,13 +56,21 @@ class Catalog:
         acts: dict[str, ActType] = {}
         for name, spec in raw["acts"].items():
             ids = {int(version): schemas.read_json(rel)["$id"] for version, rel in spec["versions"].items()}
-            acts[name] = ActType(name=name, type=raw["type_prefix"] + name, title=spec["title"],
-                                 articles=tuple(spec.get("articles", ())), case_kinds=frozenset(spec["case_kinds"]),
-                                 opens=opening.get(name), current_version=int(spec["current_version"]),
-                                 schema_ids=ids)
+            acts[name] = ActType(
+                name=name,
+                type=raw["type_prefix"] + name,
+                title=spec["title"],
+                articles=tuple(spec.get("articles", ())),
+                case_kinds=frozenset(spec["case_kinds"]),
+                opens=opening.get(name),
+                current_version=int(spec["current_version"]),
+                schema_ids=ids,
+            )
         if not acts:
-            raise ConfigurationError(f"catalog.json in {schemas.origin} lists no acts: the service would accept "
-                                     "nothing; restore the published catalog")
+            raise ConfigurationError(
+                f"catalog.json in {schemas.origin} lists no acts: the service would accept "
+                "nothing; restore the published catalog"
+            )
         kinds = {kind: spec["title"] for kind, spec in raw["case_kinds"].items()}
         return cls(type_prefix=raw["type_prefix"], kind_titles=kinds, acts=acts, registry=registry)
 

@@ -19,8 +19,17 @@ from esledger.ledger.validation import UNKNOWN_TYPE, EventValidator, Violation
 
 
 class LedgerService:
-    def __init__(self, store: Handle[LedgerStore], availability: Availability, catalog: Catalog, clock: Clock, *,
-                 principal: str, max_future_seconds: int, on_append: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        store: Handle[LedgerStore],
+        availability: Availability,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        principal: str,
+        max_future_seconds: int,
+        on_append: Callable[[], None] = lambda: None,
+    ) -> None:
         self.store = store
         self.availability = availability
         self.catalog = catalog
@@ -40,17 +49,21 @@ class LedgerService:
             found = [v.under(f"/{index}") for v in found] if batch else found
             unknown = [v for v in found if v.rule == UNKNOWN_TYPE]
             if unknown:
-                raise UnknownEventType(f"no event type {event.get('type')!r} in the catalog",
-                                       errors=[v.to_json() for v in unknown])
+                raise UnknownEventType(
+                    f"no event type {event.get('type')!r} in the catalog", errors=[v.to_json() for v in unknown]
+                )
             violations += found
             if act is not None and not found:
                 submissions.append(Submission(event, act))
         if violations:
-            raise ValidationFailed(f"{len(violations)} field(s) failed validation; nothing was stored",
-                                   errors=[v.to_json() for v in violations])
+            raise ValidationFailed(
+                f"{len(violations)} field(s) failed validation; nothing was stored",
+                errors=[v.to_json() for v in violations],
+            )
         with self.availability.guard():
-            outcomes = Appender(self.store.get(), self.catalog, self.clock, self.principal,
-                                self.availability.retry_after_seconds).append(submissions, expected_version)
+            outcomes = Appender(
+                self.store.get(), self.catalog, self.clock, self.principal, self.availability.retry_after_seconds
+            ).append(submissions, expected_version)
         self.on_append()
         return outcomes
 

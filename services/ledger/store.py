@@ -42,13 +42,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         """One aggregate's stored events in version order, each with its notification id."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id=? "
-                "ORDER BY originator_version",
+                f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id=? ORDER BY originator_version",
                 (originator_id.hex,),
             )
             return [
-                Notification(id=row["rowid"], originator_id=UUID(row["originator_id"]),
-                             originator_version=row["originator_version"], topic=row["topic"], state=row["state"])
+                Notification(
+                    id=row["rowid"],
+                    originator_id=UUID(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
                 for row in c.fetchall()
             ]
 
@@ -63,13 +67,17 @@ class LedgerPostgresRecorder(SerializedCreation, PostgresApplicationRecorder):
         super().__init__(datastore, **kwargs)
         schema = self.datastore.schema
         table = SQL("{}.{}").format(Identifier(schema), Identifier(self.events_table_name)).as_string()
-        self.lock_function = SQL("{}.{}").format(Identifier(schema), Identifier(
-            f"esledger_lock_{self.events_table_name}")).as_string()
-        self.sql_create_statements += [SQL(s) for s in [  # type: ignore[misc]
-            *postgres_append_only(schema, self.events_table_name),
-            f"CREATE OR REPLACE FUNCTION {self.lock_function}() RETURNS void LANGUAGE sql SECURITY DEFINER "
-            f"SET search_path = pg_catalog AS $$ LOCK TABLE {table} IN EXCLUSIVE MODE $$",
-        ]]
+        self.lock_function = (
+            SQL("{}.{}").format(Identifier(schema), Identifier(f"esledger_lock_{self.events_table_name}")).as_string()
+        )
+        self.sql_create_statements += [
+            SQL(s)
+            for s in [  # type: ignore[misc]
+                *postgres_append_only(schema, self.events_table_name),
+                f"CREATE OR REPLACE FUNCTION {self.lock_function}() RETURNS void LANGUAGE sql SECURITY DEFINER "
+                f"SET search_path = pg_catalog AS $$ LOCK TABLE {table} IN EXCLUSIVE MODE $$",
+            ]
+        ]
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
             SQL(f"SELECT {self.lock_function}()"),  # type: ignore[arg-type]
@@ -78,13 +86,18 @@ class LedgerPostgresRecorder(SerializedCreation, PostgresApplicationRecorder):
     def select_stream(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's stored events in version order, each with its notification id."""
         statement = SQL("SELECT * FROM {}.{} WHERE originator_id = %s ORDER BY originator_version").format(
-            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, (originator_id,), prepare=True)
             return [
-                Notification(id=row["notification_id"], originator_id=row["originator_id"],
-                             originator_version=row["originator_version"], topic=row["topic"],
-                             state=bytes(row["state"]))
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
                 for row in curs.fetchall()
             ]
 
@@ -115,7 +128,8 @@ class LedgerStore(Application):
 
     def feed(self, after: int, limit: int) -> list[LedgerRecord]:
         notifications = self.recorder.select_notifications(
-            start=after, limit=limit, topics=ENTRY_TOPICS, inclusive_of_start=False)
+            start=after, limit=limit, topics=ENTRY_TOPICS, inclusive_of_start=False
+        )
         return [self._to_record(n) for n in notifications]
 
     def tracking_recorder(self, recorder_class: type[T], table_name: str) -> T:
@@ -155,9 +169,17 @@ class LedgerStore(Application):
 
 def entry_record(e: Case.Entry, position: int) -> LedgerRecord:
     """A stored case entry as the record reads return, with the position the database gave it."""
-    return LedgerRecord(case_id=e.case_id, case_kind=e.case_kind, case_version=e.originator_version,
-                        position=position, recorded_at=e.timestamp, recorded_by=e.recorded_by,
-                        prev_hash=e.prev_hash, hash=e.hash, event=e.cloudevent)
+    return LedgerRecord(
+        case_id=e.case_id,
+        case_kind=e.case_kind,
+        case_version=e.originator_version,
+        position=position,
+        recorded_at=e.timestamp,
+        recorded_by=e.recorded_by,
+        prev_hash=e.prev_hash,
+        hash=e.hash,
+        event=e.cloudevent,
+    )
 
 
 def open_store(database_url: str) -> LedgerStore:

@@ -57,8 +57,7 @@ def _schema_violations(error: ValidationError, base: tuple[Any, ...]) -> Iterato
         patterns = error.schema.get("patternProperties", {})
         for name in error.instance:
             if name not in allowed and not any(re.search(p, name) for p in patterns):
-                yield Violation(_pointer(path, name), "additionalProperties",
-                                f"'{name}' is not a field of this schema")
+                yield Violation(_pointer(path, name), "additionalProperties", f"'{name}' is not a field of this schema")
     else:
         yield Violation(_pointer(path), str(error.validator), error.message)
 
@@ -67,8 +66,11 @@ def _number_violations(value: Any, path: tuple[Any, ...] = ()) -> Iterator[Viola
     if isinstance(value, bool):
         return
     if isinstance(value, float):
-        yield Violation(_pointer(path), "i-json", "floating-point numbers are not admitted; use an integer "
-                                                  "(money in fen) or a string")
+        yield Violation(
+            _pointer(path),
+            "i-json",
+            "floating-point numbers are not admitted; use an integer (money in fen) or a string",
+        )
     elif isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
         yield Violation(_pointer(path), "i-json", f"integer outside ±{MAX_SAFE_INTEGER} (RFC 7493)")
     elif isinstance(value, dict):
@@ -105,9 +107,14 @@ class EventValidator:
             return None, violations
         schema_id = event.get("dataschema", act.current_schema_id)
         if schema_id not in act.schema_ids.values():
-            violations.append(Violation("#/dataschema", "dataschema",
-                                        f"{schema_id!r} is not a published schema of {act.name}; "
-                                        f"published: {sorted(act.schema_ids.values())}"))
+            violations.append(
+                Violation(
+                    "#/dataschema",
+                    "dataschema",
+                    f"{schema_id!r} is not a published schema of {act.name}; "
+                    f"published: {sorted(act.schema_ids.values())}",
+                )
+            )
         elif isinstance(event.get("data"), dict):
             data = self.catalog.validator(schema_id)
             violations += _unique(v for e in data.iter_errors(event["data"]) for v in _schema_violations(e, ("data",)))
@@ -119,7 +126,11 @@ class EventValidator:
                 violations.append(Violation("#/time", "format", str(exc)))
             else:
                 if ahead > self.max_future:
-                    violations.append(Violation("#/time", "not-in-future",
-                                                f"time is {ahead} ahead of the ledger's clock; at most "
-                                                f"{self.max_future} is admitted"))
+                    violations.append(
+                        Violation(
+                            "#/time",
+                            "not-in-future",
+                            f"time is {ahead} ahead of the ledger's clock; at most {self.max_future} is admitted",
+                        )
+                    )
         return act, violations

@@ -20,15 +20,22 @@ from esledger.projections.queries import CaseFilter
 from esledger.projections.service import ProjectionService
 from esledger.web.responses import JSON
 
-AsOf = Annotated[datetime | None, Query(description="answer as of this instant (timezone required): only records "
-                                                    "recorded at or before it, the clock at it")]
+AsOf = Annotated[
+    datetime | None,
+    Query(
+        description="answer as of this instant (timezone required): only records "
+        "recorded at or before it, the clock at it"
+    ),
+]
 MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model reflects this position")]
 
 
 def _instant(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise InvalidArgument(f"{name} needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
-                      errors=[{"parameter": name, "rule": "timezone"}])
+        raise InvalidArgument(
+            f"{name} needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
+            errors=[{"parameter": name, "rule": "timezone"}],
+        )
     return value
 
 
@@ -36,13 +43,25 @@ def projections_router(service: ProjectionService) -> APIRouter:
     router = APIRouter()
 
     @router.get("/v1/cases", summary="Cases with status, warnings and breaches; filterable")
-    def list_cases(as_of: AsOf = None, min_position: MinPosition = None, kind: str | None = None,
-                   status: str | None = None, unit: str | None = Query(None, description="unit code or name"),
-                   has_breach: bool | None = None, due_before: datetime | None = None,
-                   warning: Literal["red", "yellow", "none"] | None = None) -> Response:
+    def list_cases(
+        as_of: AsOf = None,
+        min_position: MinPosition = None,
+        kind: str | None = None,
+        status: str | None = None,
+        unit: str | None = Query(None, description="unit code or name"),
+        has_breach: bool | None = None,
+        due_before: datetime | None = None,
+        warning: Literal["red", "yellow", "none"] | None = None,
+    ) -> Response:
         service.await_position(min_position)
-        where = CaseFilter(kind=kind, status=status, unit=unit, has_breach=has_breach,
-                           due_before=_instant(due_before, "due_before"), warning=warning)
+        where = CaseFilter(
+            kind=kind,
+            status=status,
+            unit=unit,
+            has_breach=has_breach,
+            due_before=_instant(due_before, "due_before"),
+            warning=warning,
+        )
         views = service.cases(where, _instant(as_of, "as_of"))
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(views), "cases": views})
 
@@ -57,31 +76,54 @@ def projections_router(service: ProjectionService) -> APIRouter:
         return JSON({"case_id": case_id, "steps": service.replay(case_id)})
 
     @router.get("/v1/deadlines", summary="Deadlines, most urgent first, with warning levels")
-    def list_deadlines(as_of: AsOf = None, min_position: MinPosition = None,
-                       level: Literal["red", "yellow", "none"] | None = None, unit: str | None = None,
-                       responsible: str | None = None, status: str | None = None,
-                       due_before: datetime | None = None) -> Response:
+    def list_deadlines(
+        as_of: AsOf = None,
+        min_position: MinPosition = None,
+        level: Literal["red", "yellow", "none"] | None = None,
+        unit: str | None = None,
+        responsible: str | None = None,
+        status: str | None = None,
+        due_before: datetime | None = None,
+    ) -> Response:
         service.await_position(min_position)
-        rows = service.deadlines(_instant(as_of, "as_of"), level=level, unit=unit, responsible=responsible,
-                                 status=status, due_before=_instant(due_before, "due_before"))
+        rows = service.deadlines(
+            _instant(as_of, "as_of"),
+            level=level,
+            unit=unit,
+            responsible=responsible,
+            status=status,
+            due_before=_instant(due_before, "due_before"),
+        )
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "deadlines": rows})
 
     @router.get("/v1/findings", summary="Breaches and candidate findings (第十六–十八条), with determinations")
-    def list_findings(as_of: AsOf = None, min_position: MinPosition = None, article: str | None = None,
-                      unit: str | None = None,
-                      determination: Literal["candidate", "confirmed", "dismissed"] | None = None) -> Response:
+    def list_findings(
+        as_of: AsOf = None,
+        min_position: MinPosition = None,
+        article: str | None = None,
+        unit: str | None = None,
+        determination: Literal["candidate", "confirmed", "dismissed"] | None = None,
+    ) -> Response:
         service.await_position(min_position)
         rows = service.findings(_instant(as_of, "as_of"), article=article, unit=unit, determination=determination)
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "findings": rows})
 
     @router.get("/v1/statistics", summary="Monthly statistics per unit (第十条第四项), JSON or CSV")
-    def get_statistics(as_of: AsOf = None, min_position: MinPosition = None, month: str | None = None,
-                       unit: str | None = None, format: Literal["json", "csv"] = "json") -> Response:  # noqa: A002
+    def get_statistics(
+        as_of: AsOf = None,
+        min_position: MinPosition = None,
+        month: str | None = None,
+        unit: str | None = None,
+        format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter is named format
+    ) -> Response:
         service.await_position(min_position)
         rows = service.statistics(_instant(as_of, "as_of"), month=month, unit=unit)
         if format == "csv":
-            return Response(statistics_csv(rows), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": 'attachment; filename="statistics.csv"'})
+            return Response(
+                statistics_csv(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="statistics.csv"'},
+            )
         return JSON({"as_of": instant_json(service.at(as_of)), "rows": [r.to_json() for r in rows]})
 
     @router.get("/v1/projections/health", summary="Read model position, ledger head and the lag between")

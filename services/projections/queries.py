@@ -40,8 +40,10 @@ class CaseFilter:
         if self.warning and view["warning"] != self.warning:
             return False
         if self.due_before is not None:
-            return any(d["status"] == "pending" and d["due"] and datetime.fromisoformat(d["due"]) <= self.due_before
-                       for d in view["deadlines"])
+            return any(
+                d["status"] == "pending" and d["due"] and datetime.fromisoformat(d["due"]) <= self.due_before
+                for d in view["deadlines"]
+            )
         return True
 
 
@@ -63,9 +65,17 @@ def case_views(records: Records, policy: Policy, at: datetime, where: CaseFilter
     return [v for v in views if where.admits(v)]
 
 
-def deadlines(records: Records, policy: Policy, at: datetime, *, level: str | None = None,
-              unit: str | None = None, responsible: str | None = None, status: str | None = None,
-              due_before: datetime | None = None) -> list[dict[str, Any]]:
+def deadlines(
+    records: Records,
+    policy: Policy,
+    at: datetime,
+    *,
+    level: str | None = None,
+    unit: str | None = None,
+    responsible: str | None = None,
+    status: str | None = None,
+    due_before: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Deadlines of every case, most urgent first; each names its case."""
     rows = []
     for view in case_views(records, policy, at, CaseFilter()):
@@ -85,8 +95,15 @@ def deadlines(records: Records, policy: Policy, at: datetime, *, level: str | No
     return sorted(rows, key=lambda r: (r["due"] is None, r["due"] or "", r["case_id"], r["rule_id"]))
 
 
-def findings(records: Records, policy: Policy, at: datetime, *, article: str | None = None,
-             unit: str | None = None, determination: str | None = None) -> list[dict[str, Any]]:
+def findings(
+    records: Records,
+    policy: Policy,
+    at: datetime,
+    *,
+    article: str | None = None,
+    unit: str | None = None,
+    determination: str | None = None,
+) -> list[dict[str, Any]]:
     rows = []
     for view in case_views(records, policy, at, CaseFilter()):
         for f in view["findings"]:
@@ -100,8 +117,9 @@ def findings(records: Records, policy: Policy, at: datetime, *, article: str | N
     return sorted(rows, key=lambda r: r["id"])
 
 
-def statistics(records: Records, policy: Policy, at: datetime, *, month: str | None = None,
-               unit: str | None = None) -> list[Any]:
+def statistics(
+    records: Records, policy: Policy, at: datetime, *, month: str | None = None, unit: str | None = None
+) -> list[Any]:
     rows = monthly_statistics(records, policy, at)
     return [r for r in rows if (not month or r.month == month) and (not unit or unit in (r.unit_code, r.unit_name))]
 
@@ -109,6 +127,13 @@ def statistics(records: Records, policy: Policy, at: datetime, *, month: str | N
 def replay(records: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[str, Any]]:
     """The case at each instant the ledger learned something about it: a review steps through these."""
     instants = sorted({datetime.fromisoformat(r["recorded_at"]) for r in records})
-    return [{"as_of": instant_json(at), "recorded_version": max(r["case_version"] for r in records
-                                                           if datetime.fromisoformat(r["recorded_at"]) <= at),
-             "view": case_view(records, policy, at)} for at in instants]
+    return [
+        {
+            "as_of": instant_json(at),
+            "recorded_version": max(
+                r["case_version"] for r in records if datetime.fromisoformat(r["recorded_at"]) <= at
+            ),
+            "view": case_view(records, policy, at),
+        }
+        for at in instants
+    ]

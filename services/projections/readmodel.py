@@ -29,13 +29,13 @@ TABLE = "projections_tracking"
 def _statements(records: str, cases: str, tracking: str, mark: str) -> dict[str, str]:
     return {
         "create_records": f"CREATE TABLE IF NOT EXISTS {records} (case_id TEXT NOT NULL, case_version INTEGER "
-                          f"NOT NULL, position BIGINT NOT NULL, record TEXT NOT NULL, "
-                          f"PRIMARY KEY (case_id, case_version))",
+        f"NOT NULL, position BIGINT NOT NULL, record TEXT NOT NULL, "
+        f"PRIMARY KEY (case_id, case_version))",
         "create_cases": f"CREATE TABLE IF NOT EXISTS {cases} (case_id TEXT PRIMARY KEY, case_kind TEXT NOT NULL, "
-                        f"version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
+        f"version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
         "insert_record": f"INSERT INTO {records} VALUES ({mark}, {mark}, {mark}, {mark})",
         "upsert_case": f"INSERT INTO {cases} VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT (case_id) DO "
-                       f"UPDATE SET version = excluded.version, last_position = excluded.last_position",
+        f"UPDATE SET version = excluded.version, last_position = excluded.last_position",
         "case_records": f"SELECT record FROM {records} WHERE case_id = {mark} ORDER BY case_version",
         "all_records": f"SELECT record FROM {records} ORDER BY case_id, case_version",
         "clear_records": f"DELETE FROM {records}",
@@ -54,10 +54,16 @@ class ReadModel(Tables):
         try:
             with self._transaction(commit=True) as cursor:
                 self._insert_tracking(cursor, tracking)
-                self._execute(cursor, "insert_record", (record["case_id"], record["case_version"],
-                                                        record["position"], orjson.dumps(record).decode()))
-                self._execute(cursor, "upsert_case", (record["case_id"], record["case_kind"],
-                                                      record["case_version"], record["position"]))
+                self._execute(
+                    cursor,
+                    "insert_record",
+                    (record["case_id"], record["case_version"], record["position"], orjson.dumps(record).decode()),
+                )
+                self._execute(
+                    cursor,
+                    "upsert_case",
+                    (record["case_id"], record["case_kind"], record["case_version"], record["position"]),
+                )
         except IntegrityError:
             return False
         return True
@@ -103,5 +109,10 @@ class PostgresReadModel(ReadModel, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         prefix = self.tracking_table_name.removesuffix("_tracking")
-        self._bind(_statements(*(self.table(datastore, f"{prefix}_{n}") for n in ("records", "cases")),
-                               self.table(datastore, self.tracking_table_name), self.mark))
+        self._bind(
+            _statements(
+                *(self.table(datastore, f"{prefix}_{n}") for n in ("records", "cases")),
+                self.table(datastore, self.tracking_table_name),
+                self.mark,
+            )
+        )

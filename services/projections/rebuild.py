@@ -9,8 +9,12 @@ from esledger.projections.projection import catch_up
 from esledger.projections.readmodel import ReadModel
 
 
-def rebuild(store: LedgerStore, read_model: ReadModel,
-            progress: Callable[[int, int], None] = lambda position, head: None, batch: int = 1000) -> int:
+def rebuild(
+    store: LedgerStore,
+    read_model: ReadModel,
+    progress: Callable[[int, int], None] = lambda position, head: None,
+    batch: int = 1000,
+) -> int:
     """Empty the read model and replay the whole ledger into it; returns the position reached.
 
     Safe beside a running follower: each position is applied once, whoever gets there first."""

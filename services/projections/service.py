@@ -19,9 +19,17 @@ from esledger.projections.readmodel import ReadModel
 
 
 class ProjectionService:
-    def __init__(self, read_model: Handle[ReadModel], store: Handle[LedgerStore], availability: Availability,
-                 policy: Policy, clock: Clock, *, max_wait_seconds: float,
-                 follower: Follower | None = None) -> None:
+    def __init__(
+        self,
+        read_model: Handle[ReadModel],
+        store: Handle[LedgerStore],
+        availability: Availability,
+        policy: Policy,
+        clock: Clock,
+        *,
+        max_wait_seconds: float,
+        follower: Follower | None = None,
+    ) -> None:
         self.read_model = read_model
         self.store = store
         self.availability = availability
@@ -36,8 +44,11 @@ class ProjectionService:
             position, head = self.read_model.get().position(), self.store.get().head()
         out: dict[str, Any] = {"position": position, "head": head, "lag": max(head - position, 0)}
         if self.follower is not None:
-            out |= {"follower": self.follower.name, "restarts": self.follower.restarts,
-                    "last_error": self.follower.last_error}
+            out |= {
+                "follower": self.follower.name,
+                "restarts": self.follower.restarts,
+                "last_error": self.follower.last_error,
+            }
         return out
 
     def await_position(self, min_position: int | None) -> None:
@@ -47,9 +58,13 @@ class ProjectionService:
         deadline = time.monotonic() + self.max_wait_seconds
         while (position := self._position()) < min_position:
             if time.monotonic() >= deadline:
-                raise ProjectionBehind(f"the read model is at position {position}, not yet at {min_position}; "
-                                       "nothing is wrong, it is catching up", position=position,
-                                       min_position=min_position, retry_after=self.availability.retry_after_seconds)
+                raise ProjectionBehind(
+                    f"the read model is at position {position}, not yet at {min_position}; "
+                    "nothing is wrong, it is catching up",
+                    position=position,
+                    min_position=min_position,
+                    retry_after=self.availability.retry_after_seconds,
+                )
             if self.follower is not None:
                 self.follower.notify()
             time.sleep(0.02)

@@ -27,8 +27,10 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         return Response(log.latest().note, media_type=NOTE)
 
     @router.get("/v1/checkpoints", summary="Stored checkpoints, newest first")
-    def history(at_most: Annotated[int | None, Query(ge=1, description="largest tree size")] = None,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+    def history(
+        at_most: Annotated[int | None, Query(ge=1, description="largest tree size")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Response:
         return JSON({"checkpoints": [_json(c) for c in log.history(at_most, limit)]})
 
     @router.post("/v1/checkpoints", status_code=201, summary="Integrate everything committed and sign now")
@@ -37,17 +39,22 @@ def transparency_router(log: TransparencyService) -> APIRouter:
 
     @router.get("/v1/checkpoints/key", summary="The log's public key (signed-note verifier key)")
     def key() -> Response:
-        return Response(log.signer.verifier_key + "\n", media_type=NOTE,
-                        headers={"X-Development-Key": "true"} if log.signer.development else {})
+        return Response(
+            log.signer.verifier_key + "\n",
+            media_type=NOTE,
+            headers={"X-Development-Key": "true"} if log.signer.development else {},
+        )
 
     @router.get("/v1/proofs/inclusion", summary="RFC 9162 inclusion proof of a ledger position")
-    def inclusion(position: Annotated[int, Query(ge=1)],
-                  tree_size: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    def inclusion(
+        position: Annotated[int, Query(ge=1)], tree_size: Annotated[int | None, Query(ge=1)] = None
+    ) -> Response:
         return JSON(log.inclusion(position, tree_size))
 
     @router.get("/v1/proofs/consistency", summary="RFC 9162 consistency proof between two tree sizes")
-    def consistency(first: Annotated[int, Query(alias="from", ge=1)],
-                    second: Annotated[int, Query(alias="to", ge=1)]) -> Response:
+    def consistency(
+        first: Annotated[int, Query(alias="from", ge=1)], second: Annotated[int, Query(alias="to", ge=1)]
+    ) -> Response:
         return JSON(log.consistency(first, second))
 
     return router

@@ -7,6 +7,7 @@ events recompute to, so an edit made by a database administrator is named, which
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -22,8 +23,9 @@ from esledger.transparency.merkle import ProofError
 from esledger.transparency.note import NoteError
 
 
-def audit(store: LedgerStore, log: MerkleStore, verifier_key: str,
-          progress: Callable[[int], None] = lambda n: None) -> tuple[dict[str, Any], list[Failure]]:
+def audit(
+    store: LedgerStore, log: MerkleStore, verifier_key: str, progress: Callable[[int], None] = lambda n: None
+) -> tuple[dict[str, Any], list[Failure]]:
     failures: list[Failure] = []
     checkpoints = sorted(log.checkpoints(2**62, 2**31), key=lambda c: c.size)
     for cp in checkpoints:
@@ -34,7 +36,7 @@ def audit(store: LedgerStore, log: MerkleStore, verifier_key: str,
             continue
         if (signed.size, signed.root) != (cp.size, cp.root):
             failures.append(Failure(f"checkpoint {cp.size}", "stored size/root differ from the signed note"))
-    for old, new in zip(checkpoints, checkpoints[1:], strict=False):
+    for old, new in itertools.pairwise(checkpoints):
         try:
             with log.reading() as nodes:
                 proof = merkle.consistency_proof(old.size, new.size, nodes)
@@ -54,22 +56,40 @@ def audit(store: LedgerStore, log: MerkleStore, verifier_key: str,
         leaf = stored.pop(record.position, None)
         if leaf is None:
             if seen < size:
-                failures.append(Failure(_where(data), "this event is not in the Merkle log where the ledger's "
-                                                      "order puts it (inserted or moved)"))
+                failures.append(
+                    Failure(
+                        _where(data),
+                        "this event is not in the Merkle log where the ledger's order puts it (inserted or moved)",
+                    )
+                )
         else:
             if leaf.index != seen:
-                failures.append(Failure(_where(data), f"logged as leaf {leaf.index}, but it is entry {seen} of "
-                                                      "the ledger (an event before it was removed or added)"))
+                failures.append(
+                    Failure(
+                        _where(data),
+                        f"logged as leaf {leaf.index}, but it is entry {seen} of "
+                        "the ledger (an event before it was removed or added)",
+                    )
+                )
             if leaf.hash != leaf_hash:
-                failures.append(Failure(_where(data), f"recomputed leaf hash {leaf_hash.hex()} != logged "
-                                                      f"{leaf.hash.hex()}: the stored event was altered"))
+                failures.append(
+                    Failure(
+                        _where(data),
+                        f"recomputed leaf hash {leaf_hash.hex()} != logged "
+                        f"{leaf.hash.hex()}: the stored event was altered",
+                    )
+                )
         if seen < size:
             recomputed.append(leaf_hash)
         seen += 1
         progress(seen)
     for position, leaf in sorted(stored.items()):
-        failures.append(Failure(f"leaf {leaf.index} (position {position})",
-                                "the ledger no longer holds this event (deleted, or its position changed)"))
+        failures.append(
+            Failure(
+                f"leaf {leaf.index} (position {position})",
+                "the ledger no longer holds this event (deleted, or its position changed)",
+            )
+        )
     for case_id, records in chains.items():
         check = verify_chain(records)
         if not check.valid:
@@ -77,17 +97,23 @@ def audit(store: LedgerStore, log: MerkleStore, verifier_key: str,
 
     if checkpoints:
         latest = checkpoints[-1]
-        if latest.size <= len(recomputed) and merkle.merkle_root(recomputed[:latest.size]) != latest.root:
-            failures.append(Failure(f"checkpoint {latest.size}", "the ledger's events no longer hash to the "
-                                                                 "signed root"))
+        if latest.size <= len(recomputed) and merkle.merkle_root(recomputed[: latest.size]) != latest.root:
+            failures.append(
+                Failure(f"checkpoint {latest.size}", "the ledger's events no longer hash to the signed root")
+            )
         try:
             with log.reading() as nodes:
                 stored_root = merkle.root(latest.size, nodes)
             if stored_root != latest.root:
-                failures.append(Failure(f"checkpoint {latest.size}", "the stored tree nodes do not give the "
-                                                                     "signed root"))
+                failures.append(
+                    Failure(f"checkpoint {latest.size}", "the stored tree nodes do not give the signed root")
+                )
         except LookupError as exc:
             failures.append(Failure(f"checkpoint {latest.size}", f"stored tree nodes missing: {exc}"))
-    summary = {"events": seen, "leaves": size, "checkpoints": len(checkpoints),
-               "latest_checkpoint": checkpoints[-1].size if checkpoints else None}
+    summary = {
+        "events": seen,
+        "leaves": size,
+        "checkpoints": len(checkpoints),
+        "latest_checkpoint": checkpoints[-1].size if checkpoints else None,
+    }
     return summary, failures

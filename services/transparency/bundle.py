@@ -34,9 +34,14 @@ from esledger.transparency.note import NoteError
 BUNDLE_FORMAT = "zfjd-bundle/1"
 
 
-def build_bundle(records: Iterable[LedgerRecord], log: MerkleStore, checkpoint: StoredCheckpoint,
-                 scope: Mapping[str, Any], since: StoredCheckpoint | None = None,
-                 progress: Callable[[], None] = lambda: None) -> dict[str, Any]:
+def build_bundle(
+    records: Iterable[LedgerRecord],
+    log: MerkleStore,
+    checkpoint: StoredCheckpoint,
+    scope: Mapping[str, Any],
+    since: StoredCheckpoint | None = None,
+    progress: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
     """Entries for the records inside the checkpoint's tree (later ones are left out, and counted); with
     ``since``, a consistency proof from that earlier checkpoint, so a reviewer who kept it can tell nothing
     signed then was changed."""
@@ -48,11 +53,22 @@ def build_bundle(records: Iterable[LedgerRecord], log: MerkleStore, checkpoint: 
             continue
         with log.reading() as nodes:
             path = merkle.inclusion_proof(leaf.index, checkpoint.size, nodes)
-        entries.append({"record": record.to_json(), "leaf_index": leaf.index, "leaf_hash": b64(leaf.hash),
-                        "inclusion_path": [b64(h) for h in path]})
+        entries.append(
+            {
+                "record": record.to_json(),
+                "leaf_index": leaf.index,
+                "leaf_hash": b64(leaf.hash),
+                "inclusion_path": [b64(h) for h in path],
+            }
+        )
         progress()
-    bundle = {"format": BUNDLE_FORMAT, "scope": dict(scope), "checkpoint": checkpoint.note,
-              "after_checkpoint": later, "entries": entries}
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "scope": dict(scope),
+        "checkpoint": checkpoint.note,
+        "after_checkpoint": later,
+        "entries": entries,
+    }
     if since is not None:
         with log.reading() as nodes:
             path = merkle.consistency_proof(since.size, checkpoint.size, nodes)
@@ -75,8 +91,7 @@ def _where(record: Mapping[str, Any]) -> str:
     return f"position {record.get('position')} (case {record.get('case_id')!r} version {record.get('case_version')})"
 
 
-def _since(bundle: Mapping[str, Any], checkpoint: Checkpoint, verifier_key: str,
-           kept: str | None) -> list[Failure]:
+def _since(bundle: Mapping[str, Any], checkpoint: Checkpoint, verifier_key: str, kept: str | None) -> list[Failure]:
     """The bundle's checkpoint against one the reviewer kept from earlier: the same tree head, or a later one
     with a consistency proof from it (RFC 9162 §2.1.4)."""
     failures = []
@@ -84,8 +99,13 @@ def _since(bundle: Mapping[str, Any], checkpoint: Checkpoint, verifier_key: str,
     if "since" in bundle:
         try:
             earlier = verify_checkpoint(bundle["since"]["checkpoint"], verifier_key)
-            merkle.verify_consistency(earlier.size, checkpoint.size, earlier.root, checkpoint.root,
-                                      [unb64(h, "proof hash") for h in bundle["since"]["consistency_path"]])
+            merkle.verify_consistency(
+                earlier.size,
+                checkpoint.size,
+                earlier.root,
+                checkpoint.root,
+                [unb64(h, "proof hash") for h in bundle["since"]["consistency_path"]],
+            )
         except (NoteError, CheckpointError, ProofError, ValueError) as exc:
             failures.append(Failure(f"consistency from checkpoint {earlier.size if earlier else '?'}", str(exc)))
     if kept is not None:
@@ -93,17 +113,27 @@ def _since(bundle: Mapping[str, Any], checkpoint: Checkpoint, verifier_key: str,
             mine = verify_checkpoint(kept, verifier_key)
         except (NoteError, CheckpointError) as exc:
             return [*failures, Failure("your checkpoint", str(exc))]
-        proven = {(checkpoint.size, checkpoint.root)} | ({(earlier.size, earlier.root)} if earlier and not failures
-                                                         else set())
+        proven = {(checkpoint.size, checkpoint.root)} | (
+            {(earlier.size, earlier.root)} if earlier and not failures else set()
+        )
         if (mine.size, mine.root) not in proven:
-            failures.append(Failure(f"your checkpoint {mine.size}", "the bundle proves nothing about it: its tree "
-                                                                    f"head is {checkpoint.size}; export with "
-                                                                    f"--since-size {mine.size}"))
+            failures.append(
+                Failure(
+                    f"your checkpoint {mine.size}",
+                    "the bundle proves nothing about it: its tree "
+                    f"head is {checkpoint.size}; export with "
+                    f"--since-size {mine.size}",
+                )
+            )
     return failures
 
 
-def verify_bundle(bundle: Mapping[str, Any], verifier_key: str, kept_checkpoint: str | None = None,
-                  progress: Callable[[], None] = lambda: None) -> tuple[int, list[Failure]]:
+def verify_bundle(
+    bundle: Mapping[str, Any],
+    verifier_key: str,
+    kept_checkpoint: str | None = None,
+    progress: Callable[[], None] = lambda: None,
+) -> tuple[int, list[Failure]]:
     """Check a bundle offline: the checkpoint's signature, every record against its leaf and inclusion
     proof, every case's hash chain, for a whole-ledger bundle that no leaf is missing, and, given a
     checkpoint the reviewer kept, that the bundle's tree extends it unchanged.
@@ -123,15 +153,29 @@ def verify_bundle(bundle: Mapping[str, Any], verifier_key: str, kept_checkpoint:
         indexes.append(entry["leaf_index"])
         recomputed = record_leaf_hash(record)
         if b64(recomputed) != entry["leaf_hash"]:
-            failures.append(Failure(_where(record), f"leaf hash recomputed from the record {b64(recomputed)} != "
-                                                    f"the logged leaf hash {entry['leaf_hash']}: the record was "
-                                                    "altered after it was logged"))
+            failures.append(
+                Failure(
+                    _where(record),
+                    f"leaf hash recomputed from the record {b64(recomputed)} != "
+                    f"the logged leaf hash {entry['leaf_hash']}: the record was "
+                    "altered after it was logged",
+                )
+            )
         try:
-            merkle.verify_inclusion(recomputed, entry["leaf_index"], checkpoint.size,
-                                    [unb64(h, "proof hash") for h in entry["inclusion_path"]], checkpoint.root)
+            merkle.verify_inclusion(
+                recomputed,
+                entry["leaf_index"],
+                checkpoint.size,
+                [unb64(h, "proof hash") for h in entry["inclusion_path"]],
+                checkpoint.root,
+            )
         except (ProofError, ValueError) as exc:
-            failures.append(Failure(_where(record), f"leaf {entry['leaf_index']} is not in the checkpointed tree of "
-                                                    f"{checkpoint.size}: {exc}"))
+            failures.append(
+                Failure(
+                    _where(record),
+                    f"leaf {entry['leaf_index']} is not in the checkpointed tree of {checkpoint.size}: {exc}",
+                )
+            )
         progress()
     for case_id, records in cases.items():
         check = verify_chain(sorted(records, key=lambda r: r["case_version"]))

@@ -14,7 +14,6 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-
 from psycopg.sql import SQL
 
 from esledger.core.append_only import postgres_append_only, sqlite_append_only
@@ -31,23 +30,23 @@ def _statements(leaves: str, nodes: str, checkpoints: str, mark: str, blob: str)
     m = mark
     return {
         "create_leaves": f"CREATE TABLE IF NOT EXISTS {leaves} (leaf_index BIGINT PRIMARY KEY, "
-                         f"position BIGINT NOT NULL UNIQUE, leaf_hash {blob} NOT NULL)",
+        f"position BIGINT NOT NULL UNIQUE, leaf_hash {blob} NOT NULL)",
         "create_nodes": f"CREATE TABLE IF NOT EXISTS {nodes} (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
-                        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
         "create_checkpoints": f"CREATE TABLE IF NOT EXISTS {checkpoints} (tree_size BIGINT PRIMARY KEY, "
-                              f"root {blob} NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+        f"root {blob} NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
         "size": f"SELECT MAX(leaf_index) FROM {leaves}",
         "insert_leaf": f"INSERT INTO {leaves} VALUES ({m}, {m}, {m})",
         "insert_node": f"INSERT INTO {nodes} VALUES ({m}, {m}, {m})",
         "node": f"SELECT hash FROM {nodes} WHERE level = {m} AND idx = {m}",
         "leaf_at_position": f"SELECT leaf_index, leaf_hash FROM {leaves} WHERE position = {m}",
         "leaves": f"SELECT leaf_index, position, leaf_hash FROM {leaves} WHERE leaf_index >= {m} "
-                  f"AND leaf_index < {m} ORDER BY leaf_index",
+        f"AND leaf_index < {m} ORDER BY leaf_index",
         "insert_checkpoint": f"INSERT INTO {checkpoints} VALUES ({m}, {m}, {m}, {m})",
         "latest_checkpoint": f"SELECT tree_size, root, note, signed_at FROM {checkpoints} "
-                             f"ORDER BY tree_size DESC LIMIT 1",
+        f"ORDER BY tree_size DESC LIMIT 1",
         "checkpoints": f"SELECT tree_size, root, note, signed_at FROM {checkpoints} WHERE tree_size <= {m} "
-                       f"ORDER BY tree_size DESC LIMIT {m}",
+        f"ORDER BY tree_size DESC LIMIT {m}",
         "checkpoint": f"SELECT tree_size, root, note, signed_at FROM {checkpoints} WHERE tree_size = {m}",
     }
 
@@ -137,8 +136,11 @@ class MerkleStore(Tables):
         """Store a signed tree head; False if one of that size exists already."""
         try:
             with self._transaction(commit=True) as cursor:
-                self._execute(cursor, "insert_checkpoint", (checkpoint.size, checkpoint.root, checkpoint.note,
-                                                            checkpoint.signed_at))
+                self._execute(
+                    cursor,
+                    "insert_checkpoint",
+                    (checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.signed_at),
+                )
         except IntegrityError:
             return False
         return True
@@ -176,13 +178,19 @@ class SQLiteMerkleStore(MerkleStore, SQLiteTables, SQLiteTrackingRecorder):
         super().__init__(datastore, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self._create_statements(),
-                *(t for table in TABLES for t in sqlite_append_only(table))]
+        return [
+            *super().construct_create_table_statements(),
+            *self._create_statements(),
+            *(t for table in TABLES for t in sqlite_append_only(table)),
+        ]
 
 
 class PostgresMerkleStore(MerkleStore, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self._bind(_statements(*(self.table(datastore, n) for n in TABLES), self.mark, "BYTEA"))
-        self.sql_create_statements += [SQL(t) for table in TABLES  # type: ignore[misc]
-                                       for t in postgres_append_only(datastore.schema, table)]
+        self.sql_create_statements += [
+            SQL(t)
+            for table in TABLES  # type: ignore[misc]
+            for t in postgres_append_only(datastore.schema, table)
+        ]

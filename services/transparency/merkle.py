@@ -110,12 +110,13 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[by
     if sn != 0:
         raise _length_error("inclusion", len(_inclusion_ranges(index, size)), len(proof))
     if r != root:
-        raise ProofError(f"inclusion proof for leaf {index} in tree size {size}: computed root {r.hex()} "
-                         f"!= expected root {root.hex()}")
+        raise ProofError(
+            f"inclusion proof for leaf {index} in tree size {size}: computed root {r.hex()} "
+            f"!= expected root {root.hex()}"
+        )
 
 
-def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
-                       proof: Sequence[bytes]) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Check a consistency proof by the algorithm of RFC 9162 §2.1.4.2; raise ProofError naming the failure.
 
     The RFC defines the check for 0 < old_size < new_size. At the edges, as PROOF defines them: size 0 is
@@ -133,8 +134,10 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
             raise _length_error("consistency", 0, len(proof))
         expected = EMPTY_ROOT if old_size == 0 else new_root
         if old_root != expected:
-            raise ProofError(f"consistency proof {old_size} -> {new_size}: old root {old_root.hex()} "
-                             f"!= {'empty tree root' if old_size == 0 else 'new root'} {expected.hex()}")
+            raise ProofError(
+                f"consistency proof {old_size} -> {new_size}: old root {old_root.hex()} "
+                f"!= {'empty tree root' if old_size == 0 else 'new root'} {expected.hex()}"
+            )
         return
     if not proof:
         raise _length_error("consistency", len(_consistency_ranges(old_size, new_size)), 0)
@@ -155,11 +158,15 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     if sn != 0:
         raise _length_error("consistency", len(_consistency_ranges(old_size, new_size)), len(proof))
     if fr != old_root:
-        raise ProofError(f"consistency proof {old_size} -> {new_size}: computed old root {fr.hex()} "
-                         f"!= expected old root {old_root.hex()}")
+        raise ProofError(
+            f"consistency proof {old_size} -> {new_size}: computed old root {fr.hex()} "
+            f"!= expected old root {old_root.hex()}"
+        )
     if sr != new_root:
-        raise ProofError(f"consistency proof {old_size} -> {new_size}: computed new root {sr.hex()} "
-                         f"!= expected new root {new_root.hex()}")
+        raise ProofError(
+            f"consistency proof {old_size} -> {new_size}: computed new root {sr.hex()} "
+            f"!= expected new root {new_root.hex()}"
+        )
 
 
 @dataclass(frozen=True)
@@ -177,8 +184,9 @@ class CompactRange:
         if self.size < 0:
             raise ValueError(f"tree size {self.size} is negative")
         if len(self.hashes) != self.size.bit_count():
-            raise ValueError(f"a compact range of size {self.size} has {self.size.bit_count()} hashes, "
-                             f"not {len(self.hashes)}")
+            raise ValueError(
+                f"a compact range of size {self.size} has {self.size.bit_count()} hashes, not {len(self.hashes)}"
+            )
 
     @classmethod
     def load(cls, size: int, reader: NodeReader) -> CompactRange:

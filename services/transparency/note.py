@@ -120,7 +120,7 @@ def verify_note(note: str, verifier_key_text: str) -> str:
     split = note.rfind("\n\n")
     if split < 0:
         raise NoteError("note: no blank line before the signature lines")
-    body, sig_block = note[: split + 1], note[split + 2:]
+    body, sig_block = note[: split + 1], note[split + 2 :]
     if not sig_block:
         raise NoteError("note: no signature lines after the blank line")
     if not sig_block.endswith("\n"):
@@ -135,8 +135,10 @@ def verify_note(note: str, verifier_key_text: str) -> str:
         try:
             key.public_key.verify(signature, body.encode())
         except InvalidSignature:
-            raise NoteError(f"note: signature line {number} by {name}+{sig_id.hex()} does not verify: "
-                            "the note text or the signature was altered") from None
+            raise NoteError(
+                f"note: signature line {number} by {name}+{sig_id.hex()} does not verify: "
+                "the note text or the signature was altered"
+            ) from None
         return body
     seen = ", ".join(f"{name}+{sig_id.hex()}" for name, sig_id, _ in signatures)
     raise NoteError(f"note: no signature by {key.name}+{key.key_id.hex()} (signed by: {seen})")
@@ -145,7 +147,7 @@ def verify_note(note: str, verifier_key_text: str) -> str:
 def _parse_signature_line(line: str, number: int) -> tuple[str, bytes, bytes]:
     if not line.startswith(_SIG_PREFIX):
         raise NoteError(f"note: signature line {number} does not start with an em dash and a space")
-    name, _, sig_b64 = line[len(_SIG_PREFIX):].partition(" ")
+    name, _, sig_b64 = line[len(_SIG_PREFIX) :].partition(" ")
     _check_name(name, f"note: signature line {number}")
     raw = _unb64(sig_b64, f"note: signature line {number}")
     if len(raw) < 5:

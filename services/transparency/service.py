@@ -25,8 +25,10 @@ def integrate_next(store: LedgerStore, log: MerkleStore, batch: int = 500) -> in
     """Append the next ledger entries after the log's position as leaves; how many were read."""
     records = store.feed(log.position(), batch)
     if records:
-        log.integrate([(r.position, record_leaf_hash(r.to_json())) for r in records],
-                      Tracking(TRACKING_NAME, records[-1].position))
+        log.integrate(
+            [(r.position, record_leaf_hash(r.to_json())) for r in records],
+            Tracking(TRACKING_NAME, records[-1].position),
+        )
     return len(records)
 
 
@@ -44,8 +46,16 @@ def sign_checkpoint(log: MerkleStore, signer: Signer, signed_at: str) -> StoredC
 
 
 class TransparencyService:
-    def __init__(self, log: Handle[MerkleStore], store: Handle[LedgerStore], availability: Availability,
-                 signer: Signer, clock: Clock, *, checkpoint_interval_seconds: float) -> None:
+    def __init__(
+        self,
+        log: Handle[MerkleStore],
+        store: Handle[LedgerStore],
+        availability: Availability,
+        signer: Signer,
+        clock: Clock,
+        *,
+        checkpoint_interval_seconds: float,
+    ) -> None:
         self.log = log
         self.store = store
         self.availability = availability
@@ -93,8 +103,9 @@ class TransparencyService:
         if tree_size is None:
             return size
         if not 0 < tree_size <= size:
-            raise InvalidArgument(f"{name} {tree_size} is outside the log (1..{size})",
-                                  errors=[{"parameter": name, "rule": "range"}])
+            raise InvalidArgument(
+                f"{name} {tree_size} is outside the log (1..{size})", errors=[{"parameter": name, "rule": "range"}]
+            )
         return tree_size
 
     def inclusion(self, position: int, tree_size: int | None) -> dict[str, Any]:
@@ -102,25 +113,39 @@ class TransparencyService:
             log = self.log.get()
             leaf = log.leaf_at(position)
             if leaf is None:
-                raise NotFound(f"no case entry at position {position} in the log (not an entry, or not integrated "
-                               "yet: POST /v1/checkpoints integrates everything)")
+                raise NotFound(
+                    f"no case entry at position {position} in the log (not an entry, or not integrated "
+                    "yet: POST /v1/checkpoints integrates everything)"
+                )
             size = self._tree_size(log, tree_size)
             if leaf.index >= size:
-                raise InvalidArgument(f"position {position} is leaf {leaf.index}, outside a tree of {size}",
-                                      errors=[{"parameter": "tree_size", "rule": "range"}])
+                raise InvalidArgument(
+                    f"position {position} is leaf {leaf.index}, outside a tree of {size}",
+                    errors=[{"parameter": "tree_size", "rule": "range"}],
+                )
             with log.reading() as nodes:
-                return {"position": position, "leaf_index": leaf.index, "tree_size": size,
-                        "leaf_hash": b64(leaf.hash), "root": b64(merkle.root(size, nodes)),
-                        "inclusion_path": [b64(h) for h in merkle.inclusion_proof(leaf.index, size, nodes)]}
+                return {
+                    "position": position,
+                    "leaf_index": leaf.index,
+                    "tree_size": size,
+                    "leaf_hash": b64(leaf.hash),
+                    "root": b64(merkle.root(size, nodes)),
+                    "inclusion_path": [b64(h) for h in merkle.inclusion_proof(leaf.index, size, nodes)],
+                }
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         with self.availability.guard():
             log = self.log.get()
             second = self._tree_size(log, second, "to")
             if not 0 < first <= second:
-                raise InvalidArgument(f"from {first} must be in 1..{second}",
-                                      errors=[{"parameter": "from", "rule": "range"}])
+                raise InvalidArgument(
+                    f"from {first} must be in 1..{second}", errors=[{"parameter": "from", "rule": "range"}]
+                )
             with log.reading() as nodes:
-                return {"from": first, "to": second, "from_root": b64(merkle.root(first, nodes)),
-                        "to_root": b64(merkle.root(second, nodes)),
-                        "consistency_path": [b64(h) for h in merkle.consistency_proof(first, second, nodes)]}
+                return {
+                    "from": first,
+                    "to": second,
+                    "from_root": b64(merkle.root(first, nodes)),
+                    "to_root": b64(merkle.root(second, nodes)),
+                    "consistency_path": [b64(h) for h in merkle.consistency_proof(first, second, nodes)],
+                }

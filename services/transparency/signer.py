@@ -49,10 +49,15 @@ def load_signer(key_file: Path | None, dev_key_file: Path, origin: str) -> Signe
             return Signer(name, key)
         if not dev_key_file.exists():
             write_key_file(dev_key_file, generate_signer_key(origin)[0])
-            logger.warning("generated a DEVELOPMENT signing key: checkpoints signed with it are for testing; "
-                           "set ESLEDGER_SIGNING_KEY_FILE in production", extra={"key_file": str(dev_key_file)})
+            logger.warning(
+                "generated a DEVELOPMENT signing key: checkpoints signed with it are for testing; "
+                "set ESLEDGER_SIGNING_KEY_FILE in production",
+                extra={"key_file": str(dev_key_file)},
+            )
         name, key = parse_signer_key(dev_key_file.read_text("utf-8"))
         return Signer(name, key, development=True)
     except (OSError, NoteError) as exc:
-        raise ConfigurationError(f"the log's signing key cannot be used: {exc}; make one with `esledger keygen "
-                                 "--name ORIGIN --out FILE` and set ESLEDGER_SIGNING_KEY_FILE to it") from exc
+        raise ConfigurationError(
+            f"the log's signing key cannot be used: {exc}; make one with `esledger keygen "
+            "--name ORIGIN --out FILE` and set ESLEDGER_SIGNING_KEY_FILE to it"
+        ) from exc

@@ -65,50 +65,90 @@ class ProblemType:
 
 PROBLEMS: dict[type[LedgerError], ProblemType] = {
     ValidationFailed: ProblemType(
-        "validation-failed", 422, "The event does not satisfy the published schema",
-        "Fix each field named in 'errors' (pointer, rule) and post again; schemas are under /v1/schemas."),
+        "validation-failed",
+        422,
+        "The event does not satisfy the published schema",
+        "Fix each field named in 'errors' (pointer, rule) and post again; schemas are under /v1/schemas.",
+    ),
     UnknownEventType: ProblemType(
-        "unknown-event-type", 422, "Unknown event type",
-        "Use one of the types listed by GET /v1/schemas (prefix cn.gov.jingzhou.zfjd.)."),
+        "unknown-event-type",
+        422,
+        "Unknown event type",
+        "Use one of the types listed by GET /v1/schemas (prefix cn.gov.jingzhou.zfjd.).",
+    ),
     MalformedJSON: ProblemType("malformed-json", 400, "The body is not valid JSON", "Send a UTF-8 JSON document."),
     UnsupportedMediaType: ProblemType(
-        "unsupported-media-type", 415, "Unsupported content type",
+        "unsupported-media-type",
+        415,
+        "Unsupported content type",
         "Send one event as application/cloudevents+json (or application/json) to /v1/events, or an array as "
-        "application/cloudevents-batch+json to /v1/events:batch. Binary mode is not accepted."),
+        "application/cloudevents-batch+json to /v1/events:batch. Binary mode is not accepted.",
+    ),
     BodyTooLarge: ProblemType(
-        "body-too-large", 413, "The body exceeds the configured limit",
-        "Split the batch into smaller ones (ESLEDGER_MAX_BODY_BYTES sets the limit)."),
+        "body-too-large",
+        413,
+        "The body exceeds the configured limit",
+        "Split the batch into smaller ones (ESLEDGER_MAX_BODY_BYTES sets the limit).",
+    ),
     UnknownCase: ProblemType(
-        "unknown-case", 422, "The act refers to a case the ledger does not hold",
-        "Post the case's opening act first (see 'opening_act'), or correct the subject."),
+        "unknown-case",
+        422,
+        "The act refers to a case the ledger does not hold",
+        "Post the case's opening act first (see 'opening_act'), or correct the subject.",
+    ),
     CaseKindMismatch: ProblemType(
-        "case-kind-mismatch", 422, "The act does not belong to this kind of case",
-        "Check the subject: this act is admitted only on the case kinds listed in 'admitted_kinds'."),
+        "case-kind-mismatch",
+        422,
+        "The act does not belong to this kind of case",
+        "Check the subject: this act is admitted only on the case kinds listed in 'admitted_kinds'.",
+    ),
     CaseExists: ProblemType(
-        "case-exists", 409, "The case already exists",
-        "An opening act opens a new case; use a new subject, or post a later act to this case."),
+        "case-exists",
+        409,
+        "The case already exists",
+        "An opening act opens a new case; use a new subject, or post a later act to this case.",
+    ),
     IdempotencyConflict: ProblemType(
-        "idempotency-conflict", 409, "This (source, id) was already used for different content",
+        "idempotency-conflict",
+        409,
+        "This (source, id) was already used for different content",
         "An event id is unique per source: give a changed act a new id, or correct the record with "
-        "case.record_amended."),
+        "case.record_amended.",
+    ),
     PreconditionFailed: ProblemType(
-        "precondition-failed", 412, "The case is not at the version given in If-Match",
-        "Read the case timeline again (its ETag is the current version) and decide anew."),
-    InvalidArgument: ProblemType("bad-request", 400, "The request is not well-formed",
-                                 "Correct the request as 'detail' and 'errors' say."),
+        "precondition-failed",
+        412,
+        "The case is not at the version given in If-Match",
+        "Read the case timeline again (its ETag is the current version) and decide anew.",
+    ),
+    InvalidArgument: ProblemType(
+        "bad-request", 400, "The request is not well-formed", "Correct the request as 'detail' and 'errors' say."
+    ),
     NotFound: ProblemType("not-found", 404, "Not found", "Check the case id, version or position."),
     StorageUnavailable: ProblemType(
-        "database-unavailable", 503, "The database is unavailable",
-        "Nothing was stored. Retry after the number of seconds in Retry-After."),
+        "database-unavailable",
+        503,
+        "The database is unavailable",
+        "Nothing was stored. Retry after the number of seconds in Retry-After.",
+    ),
     ProjectionBehind: ProblemType(
-        "projection-behind", 503, "The read model has not yet reached the requested position",
-        "Retry after Retry-After seconds; 'position' is where the read model stands now."),
+        "projection-behind",
+        503,
+        "The read model has not yet reached the requested position",
+        "Retry after Retry-After seconds; 'position' is where the read model stands now.",
+    ),
     WriteContention: ProblemType(
-        "write-contention", 503, "The case is being written by many clients at once",
-        "Nothing was stored. Retry after the number of seconds in Retry-After."),
+        "write-contention",
+        503,
+        "The case is being written by many clients at once",
+        "Nothing was stored. Retry after the number of seconds in Retry-After.",
+    ),
     InternalError: ProblemType(
-        "internal-error", 500, "Internal error",
-        "The request failed on the server; it is logged with its request. Retry later, or report it."),
+        "internal-error",
+        500,
+        "Internal error",
+        "The request failed on the server; it is logged with its request. Retry later, or report it.",
+    ),
 }
 TYPES = {t.slug: t for t in PROBLEMS.values()}
 
@@ -123,8 +163,7 @@ def problem_type(error: LedgerError) -> ProblemType:
 
 def problem_body(error: LedgerError, instance: str | None = None) -> dict[str, Any]:
     t = problem_type(error)
-    body: dict[str, Any] = {"type": f"/problems/{t.slug}", "title": t.title, "status": t.status,
-                            "detail": error.detail}
+    body: dict[str, Any] = {"type": f"/problems/{t.slug}", "title": t.title, "status": t.status, "detail": error.detail}
     if instance:
         body["instance"] = instance
     return body | error.context
@@ -135,8 +174,12 @@ def problem_response(error: LedgerError, request: Request) -> Response:
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
     if t.status >= 500:
         logger.error("answered %s %s", t.status, t.slug, extra={"path": request.url.path, "detail": error.detail})
-    return Response(orjson.dumps(problem_body(error, request.url.path)), status_code=t.status,
-                    media_type=MEDIA_TYPE, headers=headers)
+    return Response(
+        orjson.dumps(problem_body(error, request.url.path)),
+        status_code=t.status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -146,16 +189,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"parameter": ".".join(str(p) for p in e["loc"]), "rule": e["type"], "detail": e["msg"]}
-                  for e in exc.errors()]
+        errors = [
+            {"parameter": ".".join(str(p) for p in e["loc"]), "rule": e["type"], "detail": e["msg"]}
+            for e in exc.errors()
+        ]
         return problem_response(InvalidArgument("invalid request parameters", errors=errors), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         error = NotFound(str(exc.detail)) if exc.status_code == 404 else InvalidArgument(str(exc.detail))
         body = problem_body(error, request.url.path) | {"status": exc.status_code}
-        return Response(orjson.dumps(body), status_code=exc.status_code, media_type=MEDIA_TYPE,
-                        headers=exc.headers)
+        return Response(orjson.dumps(body), status_code=exc.status_code, media_type=MEDIA_TYPE, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:

@@ -12,10 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from esledger.domain.casefile import Policy, view_case, view_cases
-from esledger.rulefiles import load_rulesets
 from esledger.domain.deadlines import Status
+from esledger.rulefiles import load_rulesets
 
-from .builders import BODY, CALENDAR, COUNTY, RULESETS, TITLES, Case, deliver_notification, grievance, inspection, issue, utc
+from .builders import (
+    BODY,
+    CALENDAR,
+    COUNTY,
+    RULESETS,
+    TITLES,
+    Case,
+    deliver_notification,
+    grievance,
+    inspection,
+    issue,
+    utc,
+)
 from .scenarios import COMPLAINANT_NAME, POLICY, example_records, refuse, view
 from .test_art7_art8 import published, review
 from .test_art9 import accept, notify
@@ -45,7 +57,7 @@ def test_disposition_due_0911_is_none_with_4_working_days_left_yellow_with_3_red
 def test_yellow_threshold_is_policy() -> None:
     case = grievance("2026-09-01")
     wide = Policy(RULESETS, titles=TITLES, yellow_working_days=5)
-    (d,) = [d for d in view(case, "2026-09-04T12:00:00+08:00", wide).deadlines]  # 09-07..09-11: 5 working days
+    (d,) = view(case, "2026-09-04T12:00:00+08:00", wide).deadlines  # 09-07..09-11: 5 working days
     assert (d.deadline.working_days_left, d.level) == (5, "yellow")
 
 
@@ -242,8 +254,9 @@ def test_view_case_sees_nothing_before_the_first_record_and_refuses_two_cases() 
 
 
 def test_policy_load_reads_the_rule_data_and_applies_overrides() -> None:
-    policy = Policy(load_rulesets(overrides={"art9.disposition": {"days": 7}}), CALENDAR, titles=TITLES,
-                    yellow_working_days=2)
+    policy = Policy(
+        load_rulesets(overrides={"art9.disposition": {"days": 7}}), CALENDAR, titles=TITLES, yellow_working_days=2
+    )
     assert policy.yellow_working_days == 2
     (rule,) = [r for r in policy.effective_rulesets()[0].rules if r.id == "art9.disposition"]
     assert rule.period.days == 7

@@ -14,10 +14,10 @@ from esledger.domain.deadlines import Status, evaluate
 from esledger.domain.rules import parse_ruleset
 
 from .builders import (
-    RULE_SCHEMAS,
-    SCHEMAS,
     CALENDAR,
+    RULE_SCHEMAS,
     RULESETS,
+    SCHEMAS,
     Case,
     deadlines,
     deliver_notification,

@@ -10,10 +10,10 @@ from esledger.domain.casefile import Policy
 from esledger.domain.findings import Source, finding_id, parse_finding_id
 
 from .builders import (
-    TITLES,
     BODY,
     COUNTY,
     RULESETS,
+    TITLES,
     Case,
     deliver_notification,
     due,

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from esledger.domain.calendar import BEIJING, PROVISIONAL, Calendar
-from esledger.rulefiles import load_calendar
 from esledger.domain.periods import Counting, count_period, latest, period_after, period_ending_on
+from esledger.rulefiles import load_calendar
 
 from .builders import HOLIDAYS_2027
 

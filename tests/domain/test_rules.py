@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 
 import pytest
@@ -19,6 +20,7 @@ DOCUMENT = SCHEMAS.read_json("rules/ruleset-2020-11-17.json")
 def load_rulesets(overrides: dict | None = None) -> tuple:
     """The published rule set with overrides, through the domain's own loader."""
     return rulesets_from([("ruleset-2020-11-17.json", DOCUMENT)], RULE_SCHEMAS, overrides)
+
 
 EXPECTED = {
     # id: (article, paragraph, trigger act, fulfilling acts, basis, finding)
@@ -105,16 +107,16 @@ def test_a_local_policy_period_can_be_overridden() -> None:
 
 
 def test_a_statutory_period_cannot_be_overridden() -> None:
-    with pytest.raises(RuleDataError, match="/art8.file: the period is set by statute, not local policy"):
+    with pytest.raises(RuleDataError, match=re.escape("/art8.file: the period is set by statute, not local policy")):
         load_rulesets(overrides={"art8.file": {"days": 30}})
 
 
 def test_an_override_of_an_unknown_rule_or_with_a_bad_value_is_refused() -> None:
-    with pytest.raises(RuleDataError, match="/art99.file: no rule set has this rule"):
+    with pytest.raises(RuleDataError, match=re.escape("/art99.file: no rule set has this rule")):
         load_rulesets(overrides={"art99.file": {"days": 30}})
-    with pytest.raises(RuleDataError, match="/art9.disposition: expected"):
+    with pytest.raises(RuleDataError, match=re.escape("/art9.disposition: expected")):
         load_rulesets(overrides={"art9.disposition": {"days": 0}})
-    with pytest.raises(RuleDataError, match="/art9.disposition: expected"):
+    with pytest.raises(RuleDataError, match=re.escape("/art9.disposition: expected")):
         load_rulesets(overrides={"art9.disposition": {"days": 7, "counting": "lunar"}})
 
 

@@ -14,7 +14,10 @@ def test_batch_stores_every_event_in_order(client: TestClient) -> None:
     items = response.json()
     assert [i["outcome"] for i in items] == ["created"] * 3
     assert [(i["record"]["case_id"], i["record"]["case_version"]) for i in items] == [
-        ("GR-B1", 1), ("GR-B1", 2), ("GR-B2", 1)]
+        ("GR-B1", 1),
+        ("GR-B1", 2),
+        ("GR-B2", 1),
+    ]
     positions = [i["record"]["position"] for i in items]
     assert positions == sorted(positions)
 
@@ -26,7 +29,8 @@ def test_one_bad_event_in_the_middle_stores_none(client: TestClient) -> None:
     response = client.post("/v1/events:batch", content=body(events), headers=BATCH)
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"pointer": "#/2/data/supervision_body", "rule": "required", "detail": "'supervision_body' is required"}]
+        {"pointer": "#/2/data/supervision_body", "rule": "required", "detail": "'supervision_body' is required"}
+    ]
     assert client.get("/healthz").json()["head"] == 0
     for case in ("GR-B3", "GR-B4", "GR-B5"):
         assert client.get(f"/v1/cases/{case}/events").status_code == 404

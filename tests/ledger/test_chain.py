@@ -10,9 +10,15 @@ from esledger.core.chain import GENESIS_HASH, entry_hash, verify_chain
 def _chain(n: int) -> list[dict]:
     records, prev = [], GENESIS_HASH
     for v in range(1, n + 1):
-        r = {"case_id": "GR-1", "case_kind": "grievance", "case_version": v,
-             "recorded_at": f"2026-09-2{v}T01:00:00.000000Z", "recorded_by": "clerk", "prev_hash": prev,
-             "event": {"id": f"e{v}", "data": {"n": v, "text": "受理"}}}
+        r = {
+            "case_id": "GR-1",
+            "case_kind": "grievance",
+            "case_version": v,
+            "recorded_at": f"2026-09-2{v}T01:00:00.000000Z",
+            "recorded_by": "clerk",
+            "prev_hash": prev,
+            "event": {"id": f"e{v}", "data": {"n": v, "text": "受理"}},
+        }
         r["hash"] = prev = entry_hash(**{k: r[k] for k in r if k != "hash"})
         records.append(r)
     return records

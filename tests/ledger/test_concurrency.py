@@ -13,9 +13,16 @@ PER_THREAD = 12
 
 
 def _note(subject: str, thread: int, n: int) -> dict:
-    return ce("case.commendation_granted", subject, {
-        "recipient_unit": {"code": f"U{thread}", "name": "沙市区政务数据局"}, "reason": f"线程{thread}第{n}次",
-        "granted_by": {"code": "JZ", "name": "荆州市政务数据局"}}, id=f"c-{subject}-{thread}-{n}")
+    return ce(
+        "case.commendation_granted",
+        subject,
+        {
+            "recipient_unit": {"code": f"U{thread}", "name": "沙市区政务数据局"},
+            "reason": f"线程{thread}第{n}次",
+            "granted_by": {"code": "JZ", "name": "荆州市政务数据局"},
+        },
+        id=f"c-{subject}-{thread}-{n}",
+    )
 
 
 def _post_all(url: str, events: list[dict]) -> list[int]:

@@ -42,15 +42,21 @@ def test_validation_names_each_failing_field_and_rule(client: TestClient) -> Non
 
 
 def test_time_must_carry_a_timezone(client: TestClient) -> None:
-    doc = problem(client.post("/v1/events", content=body(received("GR-V2", time="2026-09-22T10:00:00")),
-                              headers=CE), 422, "validation-failed")
+    doc = problem(
+        client.post("/v1/events", content=body(received("GR-V2", time="2026-09-22T10:00:00")), headers=CE),
+        422,
+        "validation-failed",
+    )
     assert any(e["pointer"] == "#/time" for e in doc["errors"])
     assert head(client) == 0
 
 
 def test_time_more_than_five_minutes_ahead_is_refused(client: TestClient) -> None:
-    doc = problem(client.post("/v1/events", content=body(received("GR-V3", time="2099-01-01T00:00:00Z")),
-                              headers=CE), 422, "validation-failed")
+    doc = problem(
+        client.post("/v1/events", content=body(received("GR-V3", time="2099-01-01T00:00:00Z")), headers=CE),
+        422,
+        "validation-failed",
+    )
     assert {"pointer": "#/time", "rule": "not-in-future"}.items() <= doc["errors"][0].items()
 
 
@@ -77,16 +83,17 @@ def test_unknown_type(client: TestClient) -> None:
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", ""])
 def test_wrong_content_type(client: TestClient, content_type: str) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
-    problem(client.post("/v1/events", content=body(received("GR-C1")), headers=headers), 415,
-            "unsupported-media-type")
-    problem(client.post("/v1/events:batch", content=body([received("GR-C1")]), headers=CE), 415,
-            "unsupported-media-type")
+    problem(client.post("/v1/events", content=body(received("GR-C1")), headers=headers), 415, "unsupported-media-type")
+    problem(
+        client.post("/v1/events:batch", content=body([received("GR-C1")]), headers=CE), 415, "unsupported-media-type"
+    )
     assert head(client) == 0
 
 
 def test_plain_application_json_is_accepted_for_one_event(client: TestClient) -> None:
-    response = client.post("/v1/events", content=body(received("GR-C2")),
-                           headers={"Content-Type": "application/json; charset=utf-8"})
+    response = client.post(
+        "/v1/events", content=body(received("GR-C2")), headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     assert response.status_code == 201
 
 
@@ -119,9 +126,16 @@ def test_act_on_unknown_case_names_the_case(client: TestClient) -> None:
 def test_act_on_a_case_of_another_kind(client: TestClient) -> None:
     assert client.post("/v1/events", content=body(received("GR-K1")), headers=CE).status_code == 201
     before = head(client)
-    event = ce("major_penalty.filed", "GR-K1", {
-        "filing_unit": {"code": "X", "name": "沙市区政务数据局"}, "decision_document_number": "沙政数罚〔2026〕1号",
-        "filed_with": {"code": "Y", "name": "荆州市政务数据局"}, "explanatory_materials": ["说明"]})
+    event = ce(
+        "major_penalty.filed",
+        "GR-K1",
+        {
+            "filing_unit": {"code": "X", "name": "沙市区政务数据局"},
+            "decision_document_number": "沙政数罚〔2026〕1号",
+            "filed_with": {"code": "Y", "name": "荆州市政务数据局"},
+            "explanatory_materials": ["说明"],
+        },
+    )
     doc = problem(client.post("/v1/events", content=body(event), headers=CE), 422, "case-kind-mismatch")
     assert doc["case_id"] == "GR-K1" and doc["case_kind"] == "grievance"
     assert head(client) == before
@@ -143,18 +157,33 @@ def test_if_match_optimistic_concurrency(client: TestClient) -> None:
     assert doc["current_version"] == 1
     ok = client.post("/v1/events", content=body(accepted("GR-M1")), headers=CE | {"If-Match": '"1"'})
     assert ok.status_code == 201 and ok.json()["case_version"] == 2
-    problem(client.post("/v1/events", content=body(accepted("GR-M1")), headers=CE | {"If-Match": "soon"}), 400,
-            "bad-request")
-    problem(client.post("/v1/events:batch", content=body([accepted("GR-M1")]), headers=BATCH | {"If-Match": "2"}),
-            400, "bad-request")
+    problem(
+        client.post("/v1/events", content=body(accepted("GR-M1")), headers=CE | {"If-Match": "soon"}),
+        400,
+        "bad-request",
+    )
+    problem(
+        client.post("/v1/events:batch", content=body([accepted("GR-M1")]), headers=BATCH | {"If-Match": "2"}),
+        400,
+        "bad-request",
+    )
 
 
 def test_database_unavailable_answers_503_with_retry_after(tmp_path: Any) -> None:
-    app = create_app(bootstrap(Settings(database_url="postgresql://postgres@127.0.0.1:1/nowhere",
-                                        retry_after_seconds=7, dev_key_file=tmp_path / "dev.key"), role="ledger"))
+    app = create_app(
+        bootstrap(
+            Settings(
+                database_url="postgresql://postgres@127.0.0.1:1/nowhere",
+                retry_after_seconds=7,
+                dev_key_file=tmp_path / "dev.key",
+            ),
+            role="ledger",
+        )
+    )
     with TestClient(app) as client:
-        doc = problem(client.post("/v1/events", content=body(received("GR-D1")), headers=CE), 503,
-                      "database-unavailable")
+        doc = problem(
+            client.post("/v1/events", content=body(received("GR-D1")), headers=CE), 503, "database-unavailable"
+        )
         assert "Retry-After" in client.post("/v1/events", content=body(received("GR-D1")), headers=CE).headers
         response = client.get("/v1/cases/GR-D1/events")
         assert response.status_code == 503 and response.headers["Retry-After"] == "7"

@@ -54,8 +54,9 @@ def test_demo_accepts_every_example_and_a_repost_stores_nothing(live_url: str) -
 
 def test_post_reports_rejections_and_exits_nonzero(live_url: str, tmp_path) -> None:
     path = tmp_path / "mixed.jsonl"
-    lines = [line for line in (SCHEMAS / "examples" / "major_penalty.jsonl").read_text("utf-8").splitlines()
-             if line.strip()]
+    lines = [
+        line for line in (SCHEMAS / "examples" / "major_penalty.jsonl").read_text("utf-8").splitlines() if line.strip()
+    ]
     path.write_text("\n".join([*lines, '{"specversion": "1.0"}']) + "\n", "utf-8")
     result = runner.invoke(cli, ["post", str(path), "--url", live_url])
     assert result.exit_code == 1

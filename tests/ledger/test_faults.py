@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from tests.helpers import BATCH, accepted, body, received
 
 
-def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(client: TestClient,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     events = [received("GR-FAULT"), accepted("GR-FAULT"), received("GR-FAULT-2")]
     client.get("/healthz")  # opens the store
     recorder = client.app.state.system.storage.store.get().recorder
@@ -19,7 +20,7 @@ def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(client:
     name = "_insert_stored_events" if hasattr(recorder, "_insert_stored_events") else "_insert_events"
     real_insert = getattr(recorder, name)
 
-    def insert_then_crash(cursor, stored_events, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def insert_then_crash(cursor, stored_events, **kwargs):
         real_insert(cursor, stored_events, **kwargs)
         if name == "_insert_stored_events":  # PostgreSQL: the server kills this session before the commit
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")

@@ -35,9 +35,16 @@ class Scenario:
     def act(self, act: str, when: str, recorded: str | None = None, **data: Any) -> dict[str, Any]:
         occurred = datetime.fromisoformat(when if "T" in when else f"{when}T10:00:00+08:00")
         self.clock.now = datetime.fromisoformat(recorded) if recorded else occurred + self.lag
-        event = {"specversion": "1.0", "id": f"sc-{next(_ids)}", "source": "urn:zfjd:source:scenario-test",
-                 "type": PREFIX + act, "subject": self.subject, "time": occurred.isoformat(),
-                 "datacontenttype": "application/json", "data": template(act) | data}
+        event = {
+            "specversion": "1.0",
+            "id": f"sc-{next(_ids)}",
+            "source": "urn:zfjd:source:scenario-test",
+            "type": PREFIX + act,
+            "subject": self.subject,
+            "time": occurred.isoformat(),
+            "datacontenttype": "application/json",
+            "data": template(act) | data,
+        }
         response = self.client.post("/v1/events", content=body(event), headers=CE)
         assert response.status_code == 201, response.text
         record = response.json()

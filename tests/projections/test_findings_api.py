@@ -16,8 +16,13 @@ def _notified_grievance(s: Scenario, received: str = "2026-09-10", delivered: st
     s.act("grievance.received", received)
     s.act("grievance.accepted", received)
     s.act("grievance.respondent_notified", received)
-    s.act("document.delivered", delivered, document_kind="grievance_notification", document_number=NOTIFICATION,
-          delivered_to=COUNTY)
+    s.act(
+        "document.delivered",
+        delivered,
+        document_kind="grievance_notification",
+        document_number=NOTIFICATION,
+        delivered_to=COUNTY,
+    )
 
 
 def test_art9_grievance_neither_accepted_nor_transferred_in_10_days_is_17_1_and_4(system: TestClient, clock) -> None:
@@ -94,7 +99,9 @@ def test_a_determination_and_a_sanction_attach_to_the_finding_by_its_id(system: 
     [after] = s.findings("art18.fee_charged")
     assert after["id"] == finding["id"] and after["status"] == "confirmed"
     assert [x["sanction"] for x in after["sanctions"]] == ["circulated_criticism"]
-    assert s.client.get("/v1/findings", params={"determination": "confirmed"}).json()["findings"][0]["id"] == after["id"]
+    assert (
+        s.client.get("/v1/findings", params={"determination": "confirmed"}).json()["findings"][0]["id"] == after["id"]
+    )
 
 
 def test_art17_3_exists_only_when_recorded_by_a_person(system: TestClient, clock) -> None:
@@ -121,8 +128,13 @@ def test_art12_report_overdue_after_the_notice_is_16(system: TestClient, clock) 
     s.act("inspection.opened", "2026-08-20")
     s.act("inspection.violation_found", "2026-09-10")
     s.act("inspection.notice_issued", "2026-09-21", correction_due_date="2026-09-30")
-    s.act("document.delivered", "2026-09-22", document_kind="supervision_notice",
-          document_number="荆政数法通〔2026〕12号", delivered_to={"code": "421003-ZSJ", "name": "荆州区政数局"})
+    s.act(
+        "document.delivered",
+        "2026-09-22",
+        document_kind="supervision_notice",
+        document_number="荆政数法通〔2026〕12号",
+        delivered_to={"code": "421003-ZSJ", "name": "荆州区政数局"},
+    )
     s.at("2026-10-16T08:00:00+08:00")
     [report] = [d for d in s.case()["deadlines"] if d["rule_id"] == "art12.report"]
     assert report["status"] == "breached" and report["due"] == "2026-10-16T00:00:00+08:00"
@@ -223,8 +235,13 @@ def test_art7_review_opinion_not_complied_with_in_its_period(system: TestClient,
     s = Scenario(system, clock, "RF-CORRECT")
     s.act("normative_document.published", "2026-08-20")
     s.act("normative_document.filed", "2026-08-25", document_number="沙政数规〔2026〕1号")
-    s.act("normative_document.review_concluded", "2026-09-22", document_number="沙政数规〔2026〕1号",
-          outcome="correct", correction_period_days=15)
+    s.act(
+        "normative_document.review_concluded",
+        "2026-09-22",
+        document_number="沙政数规〔2026〕1号",
+        outcome="correct",
+        correction_period_days=15,
+    )
     s.at("2026-10-09T08:00:00+08:00")
     deadline = s.deadline("art7.correct")
     assert deadline["status"] == "breached" and deadline["due"] == "2026-10-09T00:00:00+08:00"

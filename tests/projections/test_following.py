@@ -8,9 +8,8 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
-
 from eventsourcing.persistence import Tracking
+from fastapi.testclient import TestClient
 
 from esledger.bootstrap import Storage, bootstrap
 from esledger.core.following import Follower
@@ -108,8 +107,9 @@ def test_restart_mid_stream_resumes_exactly(settings: Settings) -> None:
     position, followed = _dump(url)
     assert position == last
     assert sum(len(v) for v in followed.values()) == sum(
-        len(examples()[n]) for n in ["grievance.jsonl", "major_penalty.jsonl", "inspection.jsonl",
-                                     "record_filing.jsonl"])
+        len(examples()[n])
+        for n in ["grievance.jsonl", "major_penalty.jsonl", "inspection.jsonl", "record_filing.jsonl"]
+    )
     assert rebuilt(url) == last
     assert _dump(url) == (position, followed)
 
@@ -150,16 +150,19 @@ def test_rebuild_command_reports_progress_and_the_position(settings: Settings) -
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_a_lost_connection_restarts_the_runner_instead_of_stalling(system: TestClient, clock,
-                                                                   database_url: str) -> None:
+def test_a_lost_connection_restarts_the_runner_instead_of_stalling(
+    system: TestClient, clock, database_url: str
+) -> None:
     """Every connection to the database is killed (as a server restart or a network cut would): the
     LISTEN/NOTIFY runner fails, its supervisor restarts it, and the read model catches up."""
     clock.set("2026-09-22T12:00:00+08:00")
     first = system.post("/v1/events", content=body(received("GR-LOST-1")), headers=CE).json()
     assert system.get("/v1/cases/GR-LOST-1", params={"min_position": first["position"]}).status_code == 200
     with psycopg.connect(database_url.split("?")[0], autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     second = system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
     if second.status_code == 503:  # the pool noticed first; the client retries as Retry-After says
         second = system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)

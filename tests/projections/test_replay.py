@@ -9,8 +9,15 @@ from fastapi.testclient import TestClient
 
 from tests.projections.scenario import Scenario
 
-QUERIES = [("/v1/cases", {}), ("/v1/cases/GR-RP", {}), ("/v1/cases/IN-RP", {}), ("/v1/deadlines", {}),
-           ("/v1/findings", {}), ("/v1/statistics", {}), ("/v1/cases", {"warning": "red"})]
+QUERIES = [
+    ("/v1/cases", {}),
+    ("/v1/cases/GR-RP", {}),
+    ("/v1/cases/IN-RP", {}),
+    ("/v1/deadlines", {}),
+    ("/v1/findings", {}),
+    ("/v1/statistics", {}),
+    ("/v1/cases", {"warning": "red"}),
+]
 
 
 def _answers(client: TestClient, min_position: int, **extra: str) -> list[object]:
@@ -35,8 +42,13 @@ def test_live_answers_equal_their_as_of_replays(system: TestClient, clock) -> No
     snapshot("2026-09-15T12:00:00+08:00")
     g.act("grievance.accepted", "2026-09-16")
     g.act("grievance.respondent_notified", "2026-09-18")
-    g.act("document.delivered", "2026-09-22", document_kind="grievance_notification",
-          document_number="荆政数法函〔2026〕8号", delivered_to={"code": "421002-ZSJ", "name": "沙市区政数局"})
+    g.act(
+        "document.delivered",
+        "2026-09-22",
+        document_kind="grievance_notification",
+        document_number="荆政数法函〔2026〕8号",
+        delivered_to={"code": "421002-ZSJ", "name": "沙市区政数局"},
+    )
     i.act("inspection.violation_found", "2026-09-21")
     i.act("inspection.notice_issued", "2026-09-21", correction_due_date="2026-09-30")
     snapshot("2026-09-30T18:00:00+08:00")
@@ -55,8 +67,11 @@ def test_live_answers_equal_their_as_of_replays(system: TestClient, clock) -> No
     assert list(live.values())[-1] != now  # the story went on after the last snapshot
     breached = [d for d in live["2026-10-09T08:00:00+08:00"][3][2]["deadlines"] if d["status"] == "breached"]
     assert {d["rule_id"] for d in breached} >= {"art9.explain"}
-    assert all(d["status"] != "breached" for d in live["2026-10-08T23:59:00+08:00"][3][2]["deadlines"]
-               if d["rule_id"] == "art9.explain")
+    assert all(
+        d["status"] != "breached"
+        for d in live["2026-10-08T23:59:00+08:00"][3][2]["deadlines"]
+        if d["rule_id"] == "art9.explain"
+    )
 
 
 def test_a_review_steps_through_a_case(system: TestClient, clock) -> None:

@@ -29,14 +29,20 @@ def _proof_alterations(proof: Sequence[bytes], extra: Sequence[bytes]) -> list[t
     for name, h in [("some hash", SOME_HASH), *((f"hash {i}", h) for i, h in enumerate(extra))]:
         out += [(f"trailing {name}", [*p, h]), (f"preceding {name}", [h, *p])]
     if p:
-        out += [("truncated", p[:-1]), ("first removed", p[1:]), ("preceding proof[0]", [p[0], *p]),
-                ("inserted after proof[0]", [p[0], SOME_HASH, *p[1:]])]
+        out += [
+            ("truncated", p[:-1]),
+            ("first removed", p[1:]),
+            ("preceding proof[0]", [p[0], *p]),
+            ("inserted after proof[0]", [p[0], SOME_HASH, *p[1:]]),
+        ]
     for i in range(len(p)):
-        out += [(f"proof[{i}] bit 3 of byte 0 flipped", _flip(p, i, 0, 3)),
-                (f"proof[{i}] bit 0 of byte 31 flipped", _flip(p, i, 31, 0))]
+        out += [
+            (f"proof[{i}] bit 3 of byte 0 flipped", _flip(p, i, 0, 3)),
+            (f"proof[{i}] bit 0 of byte 31 flipped", _flip(p, i, 31, 0)),
+        ]
     for i in range(len(p) - 1):
         if p[i] != p[i + 1]:
-            out.append((f"proof[{i}] and proof[{i + 1}] swapped", [*p[:i], p[i + 1], p[i], *p[i + 2:]]))
+            out.append((f"proof[{i}] and proof[{i + 1}] swapped", [*p[:i], p[i + 1], p[i], *p[i + 2 :]]))
     return out
 
 
@@ -58,8 +64,9 @@ def inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: 
     return out
 
 
-def consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
-                proof: Sequence[bytes]) -> list[tuple[str, tuple]]:
+def consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> list[tuple[str, tuple]]:
     """(description, arguments for verify_consistency) for every alteration of a valid, non-empty proof."""
     p = list(proof)
     out = [
@@ -75,6 +82,8 @@ def consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
         ("swapped roots", (old_size, new_size, new_root, old_root, p)),
         ("empty proof", (old_size, new_size, old_root, new_root, [])),
     ]
-    out += [(desc, (old_size, new_size, old_root, new_root, altered))
-            for desc, altered in _proof_alterations(p, [old_root, new_root])]
+    out += [
+        (desc, (old_size, new_size, old_root, new_root, altered))
+        for desc, altered in _proof_alterations(p, [old_root, new_root])
+    ]
     return out

@@ -41,21 +41,24 @@ def test_every_event_is_a_leaf_in_commit_order_and_proofs_verify(system: TestCli
     assert signed.size == len(records) == first["tree_size"]
     assert system.get("/v1/checkpoints/latest").text == first["checkpoint"]
     for index, record in enumerate(records):
-        proof = system.get("/v1/proofs/inclusion", params={"position": record["position"],
-                                                           "tree_size": signed.size}).json()
+        proof = system.get(
+            "/v1/proofs/inclusion", params={"position": record["position"], "tree_size": signed.size}
+        ).json()
         assert proof["leaf_index"] == index
         assert _b(proof["leaf_hash"]) == record_leaf_hash(record)
-        merkle.verify_inclusion(record_leaf_hash(record), index, signed.size,
-                                [_b(h) for h in proof["inclusion_path"]], signed.root)
-    more = system.post("/v1/events", content=body(examples()["grievance.jsonl"][0] | {"id": "again-1",
-                                                                                       "subject": "GR-X"}),
-                       headers=CE)
+        merkle.verify_inclusion(
+            record_leaf_hash(record), index, signed.size, [_b(h) for h in proof["inclusion_path"]], signed.root
+        )
+    more = system.post(
+        "/v1/events", content=body(examples()["grievance.jsonl"][0] | {"id": "again-1", "subject": "GR-X"}), headers=CE
+    )
     assert more.status_code == 201
     second = verify_checkpoint(system.post("/v1/checkpoints").json()["checkpoint"], key)
     assert second.size == signed.size + 1
     proof = system.get("/v1/proofs/consistency", params={"from": signed.size, "to": second.size}).json()
-    merkle.verify_consistency(signed.size, second.size, signed.root, second.root,
-                              [_b(h) for h in proof["consistency_path"]])
+    merkle.verify_consistency(
+        signed.size, second.size, signed.root, second.root, [_b(h) for h in proof["consistency_path"]]
+    )
     history = system.get("/v1/checkpoints").json()["checkpoints"]
     assert [c["tree_size"] for c in history[:2]] == [second.size, signed.size]
 
@@ -67,14 +70,16 @@ def test_proof_requests_outside_the_log_are_problems(system: TestClient) -> None
     assert system.get("/v1/proofs/inclusion", params={"position": 10**9}).status_code == 404
 
 
-def test_a_case_bundle_verifies_offline_with_only_the_public_key(system: TestClient, settings, tmp_path: Path,
-                                                                 monkeypatch) -> None:
+def test_a_case_bundle_verifies_offline_with_only_the_public_key(
+    system: TestClient, settings, tmp_path: Path, monkeypatch
+) -> None:
     _load(system)
     key = system.get("/v1/checkpoints/key").text.strip()
     monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     out = tmp_path / "case.bundle.json"
-    exported = runner.invoke(cli, ["export", "--case", "IN-2026-0042", "--out", str(out),
-                                   "--database", settings.database_url])
+    exported = runner.invoke(
+        cli, ["export", "--case", "IN-2026-0042", "--out", str(out), "--database", settings.database_url]
+    )
     assert exported.exit_code == 0, exported.output
     (tmp_path / "log.pub").write_text(key)
     checked = runner.invoke(cli, ["verify", str(out), "--key", str(tmp_path / "log.pub")])
@@ -93,7 +98,8 @@ def test_a_case_bundle_verifies_offline_with_only_the_public_key(system: TestCli
 
 
 def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed_then_changed(
-        system: TestClient, settings, tmp_path: Path, monkeypatch) -> None:
+    system: TestClient, settings, tmp_path: Path, monkeypatch
+) -> None:
     records = _load(system)
     key = system.get("/v1/checkpoints/key").text.strip()
     kept = system.post("/v1/checkpoints").json()

@@ -51,7 +51,7 @@ def test_appender_stores_exactly_the_perfect_nodes() -> None:
     perfect = {(level, i) for level in range(N.bit_length()) for i in range(N >> level)}
     assert set(stored) == perfect
     for (level, i), h in stored.items():
-        assert h == merkle_root(LEAVES[i << level:(i + 1) << level]) == TREE.node(level, i)
+        assert h == merkle_root(LEAVES[i << level : (i + 1) << level]) == TREE.node(level, i)
 
 
 def test_every_root_from_stored_nodes() -> None:
@@ -97,9 +97,11 @@ def test_altered_inclusion_proofs_fail(case: tuple[int, int]) -> None:
     index, size = case
     proof = inclusion_proof(index, size, TREE)
     for desc, args in alterations.inclusion(LEAVES[index], index, size, proof, ROOTS[size]):
-        with pytest.raises(ProofError):
+        try:
             verify_inclusion(*args)
-            pytest.fail(f"verified after: {desc}")
+        except ProofError:
+            continue
+        pytest.fail(f"verified after: {desc}")
 
 
 @settings(max_examples=300, deadline=None)
@@ -108,9 +110,11 @@ def test_altered_consistency_proofs_fail(case: tuple[int, int]) -> None:
     old, new = case
     proof = consistency_proof(old, new, TREE)
     for desc, args in alterations.consistency(old, new, ROOTS[old], ROOTS[new], proof):
-        with pytest.raises(ProofError):
+        try:
             verify_consistency(*args)
-            pytest.fail(f"verified after: {desc}")
+        except ProofError:
+            continue
+        pytest.fail(f"verified after: {desc}")
 
 
 @settings(max_examples=100, deadline=None)

@@ -75,8 +75,16 @@ def test_appender_returns_the_leaf_and_each_completed_parent() -> None:
         compact, new = compact.append(h)
         stored.append([(n.level, n.index) for n in new])
         assert all(n.hash == NODE_HASHES[n.level][n.index] for n in new)
-    assert stored == [[(0, 0)], [(0, 1), (1, 0)], [(0, 2)], [(0, 3), (1, 1), (2, 0)],
-                      [(0, 4)], [(0, 5), (1, 2)], [(0, 6)], [(0, 7), (1, 3), (2, 1), (3, 0)]]
+    assert stored == [
+        [(0, 0)],
+        [(0, 1), (1, 0)],
+        [(0, 2)],
+        [(0, 3), (1, 1), (2, 0)],
+        [(0, 4)],
+        [(0, 5), (1, 2)],
+        [(0, 6)],
+        [(0, 7), (1, 3), (2, 1), (3, 0)],
+    ]
 
 
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION_PROOFS)
@@ -89,9 +97,11 @@ def test_inclusion_vectors(index: int, size: int, proof: list[bytes]) -> None:
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION_PROOFS)
 def test_altered_inclusion_vectors_fail(index: int, size: int, proof: list[bytes]) -> None:
     for desc, args in alterations.inclusion(LEAVES[index], index, size, proof, ROOTS[size]):
-        with pytest.raises(ProofError):
+        try:
             verify_inclusion(*args)
-            pytest.fail(f"verified after: {desc}")
+        except ProofError:
+            continue
+        pytest.fail(f"verified after: {desc}")
 
 
 @pytest.mark.parametrize(("old", "new", "proof"), CONSISTENCY_PROOFS)
@@ -104,9 +114,11 @@ def test_consistency_vectors(old: int, new: int, proof: list[bytes]) -> None:
 @pytest.mark.parametrize(("old", "new", "proof"), [v for v in CONSISTENCY_PROOFS if v[2]])
 def test_altered_consistency_vectors_fail(old: int, new: int, proof: list[bytes]) -> None:
     for desc, args in alterations.consistency(old, new, ROOTS[old], ROOTS[new], proof):
-        with pytest.raises(ProofError):
+        try:
             verify_consistency(*args)
-            pytest.fail(f"verified after: {desc}")
+        except ProofError:
+            continue
+        pytest.fail(f"verified after: {desc}")
 
 
 @pytest.mark.parametrize(("index", "size"), [(0, 0), (1, 0), (1, 1), (2, 1), (8, 8)])
@@ -158,14 +170,19 @@ def test_messages_name_what_failed() -> None:
     with pytest.raises(ProofError) as caught:
         verify_inclusion(LEAVES[1], index, size, proof, ROOTS[size])
     computed = merkle_root([LEAVES[1], *LEAVES[1:]])
-    assert str(caught.value) == (f"inclusion proof for leaf 0 in tree size 8: computed root {computed.hex()} "
-                                 f"!= expected root {ROOTS[8].hex()}")
+    assert str(caught.value) == (
+        f"inclusion proof for leaf 0 in tree size 8: computed root {computed.hex()} != expected root {ROOTS[8].hex()}"
+    )
     old, new, cproof = CONSISTENCY_PROOFS[2]
-    with pytest.raises(ProofError, match=f"^consistency proof 6 -> 8: computed old root [0-9a-f]{{64}} "
-                                         f"!= expected old root {ROOTS[5].hex()}$"):
+    with pytest.raises(
+        ProofError,
+        match=f"^consistency proof 6 -> 8: computed old root [0-9a-f]{{64}} != expected old root {ROOTS[5].hex()}$",
+    ):
         verify_consistency(old, new, ROOTS[5], ROOTS[new], cproof)
-    with pytest.raises(ProofError, match=f"^consistency proof 6 -> 8: computed new root {ROOTS[8].hex()} "
-                                         f"!= expected new root {ROOTS[7].hex()}$"):
+    with pytest.raises(
+        ProofError,
+        match=f"^consistency proof 6 -> 8: computed new root {ROOTS[8].hex()} != expected new root {ROOTS[7].hex()}$",
+    ):
         verify_consistency(old, new, ROOTS[old], ROOTS[7], cproof)
 
 

@@ -19,18 +19,20 @@ from esledger.transparency.note import (
 
 # C2SP signed-note spec (github.com/C2SP/C2SP signed-note.md, "Example").
 SPEC_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-SPEC_NOTE = ("This is an example message.\n\n— example.com/foo "
-             "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n")
+SPEC_NOTE = (
+    "This is an example message.\n\n— example.com/foo "
+    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+)
 
 # golang.org/x/mod sumdb/note/note_test.go (TestNewSigner, TestSign, TestOpen).
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
 TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-PETER_SIG = ("— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6"
-             "RyyBwJnAM=\n")
-ENOCH_SIG = ("— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1Rv"
-             "Mc+QQ=\n")
+PETER_SIG = (
+    "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
+ENOCH_SIG = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
 
 
 def test_spec_example_verifies() -> None:
@@ -65,8 +67,11 @@ def test_generated_key_round_trip() -> None:
 
 def test_tampered_body_fails() -> None:
     note = TEXT.replace("answer", "ANSWER") + "\n" + PETER_SIG
-    with pytest.raises(NoteError, match=r"^note: signature line 1 by PeterNeumann\+c74f20a3 does not verify: "
-                                        r"the note text or the signature was altered$"):
+    with pytest.raises(
+        NoteError,
+        match=r"^note: signature line 1 by PeterNeumann\+c74f20a3 does not verify: "
+        r"the note text or the signature was altered$",
+    ):
         verify_note(note, PETER_VKEY)
 
 
@@ -78,8 +83,11 @@ def test_tampered_signature_fails() -> None:
 
 def test_wrong_key_fails() -> None:
     _, other = generate_signer_key("PeterNeumann")  # same name, another key: another key ID
-    with pytest.raises(NoteError, match=r"^note: no signature by PeterNeumann\+[0-9a-f]{8} "
-                                        r"\(signed by: PeterNeumann\+c74f20a3\)$"):
+    with pytest.raises(
+        NoteError,
+        match=r"^note: no signature by PeterNeumann\+[0-9a-f]{8} "
+        r"\(signed by: PeterNeumann\+c74f20a3\)$",
+    ):
         verify_note(TEXT + "\n" + PETER_SIG, other)
 
 
@@ -93,43 +101,56 @@ def test_wrong_key_name_fails() -> None:
         verify_note(misnamed, PETER_VKEY)
 
 
-@pytest.mark.parametrize(("note", "message"), [
-    (TEXT, "no blank line before the signature lines"),
-    (TEXT + "\n", "no signature lines after the blank line"),
-    (TEXT + "\n" + PETER_SIG[:-1], "the signature lines must end with a newline"),
-    ("\x01" + TEXT + "\n" + PETER_SIG, "control character U\\+0001 at offset 0"),
-    ("\ud800" + TEXT + "\n" + PETER_SIG, "not valid UTF-8 at offset 0"),
-    (TEXT + "\n" + PETER_SIG.replace("PeterNeumann", "Bad Name"),
-     "signature line 1: 'Name x08go.*' is not standard base64"),
-    (TEXT + "\n" + PETER_SIG + "Unexpected line.\n", "signature line 2 does not start with an em dash"),
-    (TEXT + "\n— PeterNeumann !!!!\n", "signature line 1: '!!!!' is not standard base64"),
-    (TEXT + "\n— PeterNeumann AAAA\n", "signature line 1: 3 bytes is too short"),
-    (TEXT + "\n" + ENOCH_SIG * 101, "101 signature lines, more than the 100 accepted"),
-])
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        (TEXT, "no blank line before the signature lines"),
+        (TEXT + "\n", "no signature lines after the blank line"),
+        (TEXT + "\n" + PETER_SIG[:-1], "the signature lines must end with a newline"),
+        ("\x01" + TEXT + "\n" + PETER_SIG, "control character U\\+0001 at offset 0"),
+        ("\ud800" + TEXT + "\n" + PETER_SIG, "not valid UTF-8 at offset 0"),
+        (
+            TEXT + "\n" + PETER_SIG.replace("PeterNeumann", "Bad Name"),
+            "signature line 1: 'Name x08go.*' is not standard base64",
+        ),
+        (TEXT + "\n" + PETER_SIG + "Unexpected line.\n", "signature line 2 does not start with an em dash"),
+        (TEXT + "\n— PeterNeumann !!!!\n", "signature line 1: '!!!!' is not standard base64"),
+        (TEXT + "\n— PeterNeumann AAAA\n", "signature line 1: 3 bytes is too short"),
+        (TEXT + "\n" + ENOCH_SIG * 101, "101 signature lines, more than the 100 accepted"),
+    ],
+)
 def test_malformed_notes_fail(note: str, message: str) -> None:
     with pytest.raises(NoteError, match=message):
         verify_note(note, PETER_VKEY)
 
 
-@pytest.mark.parametrize(("vkey", "message"), [
-    ("PeterNeumann+c74f20a3", "expected <name>\\+<key ID>\\+<key>"),
-    ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-     "key ID c74f20a4 does not match the key \\(expected c74f20a3\\)"),
-    ("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", "expected an Ed25519 key"),
-    ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "expected an Ed25519 key"),
-    ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name 'Peter Neumann'"),
-])
+@pytest.mark.parametrize(
+    ("vkey", "message"),
+    [
+        ("PeterNeumann+c74f20a3", "expected <name>\\+<key ID>\\+<key>"),
+        (
+            "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "key ID c74f20a4 does not match the key \\(expected c74f20a3\\)",
+        ),
+        ("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", "expected an Ed25519 key"),
+        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "expected an Ed25519 key"),
+        ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name 'Peter Neumann'"),
+    ],
+)
 def test_malformed_verifier_keys_fail(vkey: str, message: str) -> None:
     with pytest.raises(NoteError, match="^verifier key: .*" + message):
         parse_verifier_key(vkey)
 
 
-@pytest.mark.parametrize(("skey", "message"), [
-    (PETER_VKEY, "expected PRIVATE\\+KEY\\+<name>"),
-    (PETER_SKEY.replace("c74f20a3", "c74f20a4"), "key ID c74f20a4 does not match the key"),
-    (PETER_SKEY.replace("PeterNeumann", "EnochRoot"), "key ID c74f20a3 does not match the key"),
-    (PETER_SKEY[:-4], "expected an Ed25519 key"),
-])
+@pytest.mark.parametrize(
+    ("skey", "message"),
+    [
+        (PETER_VKEY, "expected PRIVATE\\+KEY\\+<name>"),
+        (PETER_SKEY.replace("c74f20a3", "c74f20a4"), "key ID c74f20a4 does not match the key"),
+        (PETER_SKEY.replace("PeterNeumann", "EnochRoot"), "key ID c74f20a3 does not match the key"),
+        (PETER_SKEY[:-4], "expected an Ed25519 key"),
+    ],
+)
 def test_malformed_signer_keys_fail(skey: str, message: str) -> None:
     with pytest.raises(NoteError, match="^signer key: .*" + message):
         parse_signer_key(skey)

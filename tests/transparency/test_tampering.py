@@ -56,8 +56,10 @@ def change_payload_byte(run: Callable[..., list[Any]], table: str, col: str, pos
     [(state,)] = run(f"SELECT state FROM {table} WHERE {col} = %s", (position,))
     state = bytes(state)
     assert b"urn:zfjd:source:" in state
-    run(f"UPDATE {table} SET state = %s WHERE {col} = %s", (state.replace(b"urn:zfjd:source:", b"urn:zfjd:sourcE:", 1),
-                                                           position))
+    run(
+        f"UPDATE {table} SET state = %s WHERE {col} = %s",
+        (state.replace(b"urn:zfjd:source:", b"urn:zfjd:sourcE:", 1), position),
+    )
 
 
 def delete_row(run: Callable[..., list[Any]], table: str, col: str, position: int) -> None:
@@ -76,13 +78,25 @@ def alter_recorded_time(run: Callable[..., list[Any]], table: str, col: str, pos
     state = bytes(state)
     marker = b'"timestamp":{"_type_":"datetime_iso","_data_":"'
     at = state.index(marker) + len(marker) + 3  # the year's last digit: 2026 → 2025
-    run(f"UPDATE {table} SET state = %s WHERE {col} = %s", (state[:at] + b"5" + state[at + 1:], position))
+    run(f"UPDATE {table} SET state = %s WHERE {col} = %s", (state[:at] + b"5" + state[at + 1 :], position))
 
 
-@pytest.mark.parametrize("tamper", [change_payload_byte, delete_row, swap_rows, alter_recorded_time],
-                         ids=["payload-byte", "delete-row", "swap-rows", "recorded-time"])
-def test_tampering_is_detected_and_named(system: TestClient, settings, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]) -> None:
+KEY_COLUMNS = {
+    "ledger_events": "notification_id",
+    "merkle_leaves": "leaf_index",
+    "merkle_nodes": "idx",
+    "merkle_checkpoints": "tree_size",
+}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [change_payload_byte, delete_row, swap_rows, alter_recorded_time],
+    ids=["payload-byte", "delete-row", "swap-rows", "recorded-time"],
+)
+def test_tampering_is_detected_and_named(
+    system: TestClient, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]
+) -> None:
     system.app.state.system.clock.set("2026-11-27T12:00:00+08:00")
     for events in examples().values():
         for event in events:
@@ -102,8 +116,19 @@ def test_tampering_is_detected_and_named(system: TestClient, settings, tmp_path:
     assert f"position {position}" in live.output or f"(position {position})" in live.output, live.output
 
     out = tmp_path / "after.bundle.json"
-    exported = runner.invoke(cli, ["export", "--all", "--out", str(out), "--tree-size", str(earlier["tree_size"]),
-                                   "--database", settings.database_url])
+    exported = runner.invoke(
+        cli,
+        [
+            "export",
+            "--all",
+            "--out",
+            str(out),
+            "--tree-size",
+            str(earlier["tree_size"]),
+            "--database",
+            settings.database_url,
+        ],
+    )
     assert exported.exit_code == 0, exported.output
     checked = runner.invoke(cli, ["verify", str(out), "--key", key])
     assert checked.exit_code == 1, checked.output
@@ -126,8 +151,11 @@ def test_the_triggers_refuse_update_delete_and_truncate(system: TestClient, sett
     with psycopg.connect(settings.database_url.split("?")[0], autocommit=True) as conn:
         conn.execute(f"SET search_path = {env['POSTGRES_SCHEMA']}")
         for table in ("ledger_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints"):
-            for statement in (f"UPDATE {table} SET {'tree_size' if 'checkpoints' in table else 'leaf_index' if 'leaves' in table else 'idx' if 'nodes' in table else 'notification_id'} = 0",
-                              f"DELETE FROM {table}", f"TRUNCATE {table}"):
+            for statement in (
+                f"UPDATE {table} SET {KEY_COLUMNS[table]} = 0",
+                f"DELETE FROM {table}",
+                f"TRUNCATE {table}",
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                     conn.execute(statement)
 
@@ -152,8 +180,12 @@ def test_the_service_runs_as_a_role_that_may_only_insert_and_select(database_url
             assert client.post("/v1/checkpoints").status_code == 201
         schema = parts.query.removeprefix("schema=")
         with psycopg.connect(as_app.split("?")[0], autocommit=True) as conn:  # the role itself, directly
-            for statement in ("UPDATE {s}.ledger_events SET topic = topic", "DELETE FROM {s}.ledger_events",
-                              "TRUNCATE {s}.ledger_events", "UPDATE {s}.merkle_leaves SET position = position"):
+            for statement in (
+                "UPDATE {s}.ledger_events SET topic = topic",
+                "DELETE FROM {s}.ledger_events",
+                "TRUNCATE {s}.ledger_events",
+                "UPDATE {s}.merkle_leaves SET position = position",
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement.format(s=schema))
     finally:
