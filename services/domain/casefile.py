@@ -38,8 +38,7 @@ from esledger.domain.findings import (
 )
 from esledger.domain.periods import Counting
 from esledger.domain.presentation import Titles, date_json, instant_json
-from esledger.domain.rules import ActPattern, Basis, Count, Rule, RuleSet
-from esledger.domain.rules import Finding as OnBreach
+from esledger.domain.rules import ActPattern, Basis, Count, OnBreach, Rule, RuleSet
 from esledger.domain.snapshot import CaseSnapshot, snapshots
 from esledger.domain.status import CaseStatus, LastAct, case_status, is_terminal, last_act
 from esledger.domain.units import UnitInvolvement, party_title, responsible_unit, unit_json, units_involved

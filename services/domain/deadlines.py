@@ -25,15 +25,15 @@ from enum import StrEnum
 from typing import Any
 
 from esledger.core.pointers import MISSING, resolve
+from esledger.domain.acts import KnownAct, cases_as_of
 from esledger.domain.calendar import Calendar, beijing_date
 from esledger.domain.periods import Period, count_period, latest, period_after, period_ending_on
-from esledger.domain.records import Record, cases_as_of
 from esledger.domain.rules import (
     Count,
     FieldRef,
-    Finding,
     LastDayFrom,
     LatestOf,
+    OnBreach,
     Overdue,
     PeriodSpec,
     Rule,
@@ -79,7 +79,7 @@ class Deadline:
     working_days_left: int | None = None
     reason: str | None = None
     reason_version: int | None = None
-    candidate_finding: Finding | None = None
+    candidate_finding: OnBreach | None = None
 
     @property
     def due(self) -> datetime | None:
@@ -117,8 +117,8 @@ def evaluate(
 class _Trigger:
     """A trigger record, the record its period counts from (None: the anchor is missing) and that start."""
 
-    record: Record
-    origin: Record | None
+    record: KnownAct
+    origin: KnownAct | None
     start: datetime | date
     provisional: bool
 
@@ -127,7 +127,7 @@ def _triggers(
     rule: Rule,
     ruleset: RuleSet,
     sets: Sequence[RuleSet],
-    case: list[Record],
+    case: list[KnownAct],
     done: Mapping[str, list[Deadline]],
     as_of: datetime,
 ) -> list[_Trigger]:
@@ -152,7 +152,7 @@ def _triggers(
 
 
 def _rule_deadlines(
-    rule: Rule, triggers: list[_Trigger], case: list[Record], calendar: Calendar, as_of: datetime
+    rule: Rule, triggers: list[_Trigger], case: list[KnownAct], calendar: Calendar, as_of: datetime
 ) -> list[Deadline]:
     """One deadline per trigger; each fulfilment answers one trigger only, unless the rule shares fulfilments."""
     claimed: set[int] = set()
@@ -169,12 +169,12 @@ def _rule_deadlines(
 def _deadline(
     rule: Rule,
     t: _Trigger,
-    later: Record | None,
-    case: list[Record],
+    later: KnownAct | None,
+    case: list[KnownAct],
     claimed: set[int],
     calendar: Calendar,
     as_of: datetime,
-) -> tuple[Deadline, Record | None]:
+) -> tuple[Deadline, KnownAct | None]:
     """The deadline for one trigger, and the fulfilment it claims (if it claims one)."""
     base = Deadline(
         rule_id=rule.id,
@@ -220,7 +220,7 @@ def _deadline(
 
 
 def _judged(
-    rule: Rule, base: Deadline, period: Period, fulfilment: Record | None, calendar: Calendar, as_of: datetime
+    rule: Rule, base: Deadline, period: Period, fulfilment: KnownAct | None, calendar: Calendar, as_of: datetime
 ) -> Deadline:
     """Status of a deadline that applies: met, late, breached, pending, or provisional where data is lacking."""
     due = period.due
@@ -245,7 +245,7 @@ def _judged(
     return replace(base, status=Status.BREACHED, candidate_finding=rule.on_breach)
 
 
-def _related(rule: Rule, trigger: Record, by_occurrence: list[Record]) -> Record | None:
+def _related(rule: Rule, trigger: KnownAct, by_occurrence: list[KnownAct]) -> KnownAct | None:
     if rule.related is None:
         return None
     matching = [r for r in by_occurrence if rule.related.matches(r.act, r.event, trigger.event)]
@@ -253,7 +253,7 @@ def _related(rule: Rule, trigger: Record, by_occurrence: list[Record]) -> Record
 
 
 def _period(
-    spec: PeriodSpec, start: datetime | date, trigger: Record, related: Record | None, calendar: Calendar
+    spec: PeriodSpec, start: datetime | date, trigger: KnownAct, related: KnownAct | None, calendar: Calendar
 ) -> Period | None:
     """The period a spec gives for this trigger, or None where a field it needs is absent."""
     match spec:
@@ -276,7 +276,7 @@ def _period(
             return period_after(first, n, calendar, counting) if first else None
 
 
-def _read(ref: FieldRef, trigger: Record, related: Record | None) -> tuple[Record | None, Any]:
+def _read(ref: FieldRef, trigger: KnownAct, related: KnownAct | None) -> tuple[KnownAct | None, Any]:
     source = related if ref.of == "related" else trigger
     value = resolve(source.event, ref.pointer) if source else MISSING
     return (source, value) if value is not MISSING else (None, MISSING)

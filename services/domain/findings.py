@@ -59,6 +59,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from esledger.domain.acts import KnownAct
 from esledger.domain.calendar import beijing_date
 from esledger.domain.deadlines import Deadline
 from esledger.domain.presentation import (
@@ -72,7 +73,6 @@ from esledger.domain.presentation import (
     instant_json,
     yuan_text,
 )
-from esledger.domain.records import Record
 from esledger.domain.snapshot import CaseSnapshot, EvidenceRef
 from esledger.domain.units import responsible_unit, unit_json
 
@@ -265,9 +265,9 @@ def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles
     for d in deadlines:
         if d.candidate_finding is None or d.period is None:
             continue
-        trigger = case.act(d.trigger_version)
+        trigger = case.required_act(d.trigger_version)
         evidence = [case.evidence(d.trigger_version, "trigger")]
-        if d.fulfilment_version is not None:
+        if d.fulfilment_version is not None and d.fulfilled_at is not None:
             evidence.append(case.evidence(d.fulfilment_version, "late fulfilment"))
             late = f"{titles.act(evidence[-1].act)}（第{d.fulfilment_version}版）"
             outcome = f"{late}发生于{beijing_text(d.fulfilled_at)}，逾期履行"
@@ -302,9 +302,10 @@ def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles
 def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Titles) -> list[Finding]:
     out = []
     for d in deadlines:
-        if not d.backdated or d.fulfilment_version is None or d.period is None:
+        fid = backdated_finding_id(d)
+        if not d.backdated or d.fulfilment_version is None or fid is None or d.period is None:
             continue
-        trigger, fulfilment = case.act(d.trigger_version), case.act(d.fulfilment_version)
+        trigger, fulfilment = case.act(d.trigger_version), case.required_act(d.fulfilment_version)
         learned = (
             f"经更正记录（第{'、'.join(str(v) for v in fulfilment.amended_by)}版）改定"
             if fulfilment.amended_by and fulfilment.known > fulfilment.recorded
@@ -322,7 +323,7 @@ def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], title
         ]
         out.append(
             Finding(
-                id=backdated_finding_id(d),
+                id=fid,
                 case_id=case.case_id,
                 source=Source.DEADLINE,
                 key=f"{INTEGRITY}.backdated.{d.rule_id}",
@@ -361,8 +362,8 @@ def _pattern(
     title: str,
     reason: str,
     subject: Subject,
-    evidence: Sequence[tuple[Record, str]],
-    identifying: Sequence[Record],
+    evidence: Sequence[tuple[KnownAct, str]],
+    identifying: Sequence[KnownAct],
     see_also: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> Finding:
     """A pattern finding; it arises when the last of its identifying records occurred."""
@@ -383,8 +384,9 @@ def _pattern(
     )
 
 
-def _data(record: Record) -> Mapping[str, Any]:
-    return record.event.get("data", {})
+def _data(record: KnownAct) -> Mapping[str, Any]:
+    data = record.event.get("data", {})
+    return data if isinstance(data, Mapping) else {}
 
 
 def _unit_name(unit: Mapping[str, Any] | None) -> str:
@@ -405,7 +407,7 @@ def _each(
     act: str,
     key: str,
     article: str,
-    describe: Callable[[Record, Mapping[str, Any]], Described],
+    describe: Callable[[KnownAct, Mapping[str, Any]], Described],
     see_also: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> list[Finding]:
     """One finding per record of `act` that `describe` gives a (title, reason, subject) for."""
@@ -418,7 +420,7 @@ def _each(
     return out
 
 
-def _refusal(r: Record, d: Mapping[str, Any]) -> Described:
+def _refusal(r: KnownAct, d: Mapping[str, Any]) -> Described:
     conduct = CONDUCT.get(d.get("conduct", ""), "拒绝、阻挠、妨碍")
     reason = (
         f"{_unit_name(d.get('refusing_unit'))}{_person_text(d.get('refusing_person'))}于{beijing_text(r.occurred)}"
@@ -428,7 +430,7 @@ def _refusal(r: Record, d: Mapping[str, Any]) -> Described:
     return f"{conduct}行政执法监督检查工作", reason, Subject(d.get("refusing_unit"), d.get("refusing_person"))
 
 
-def _incomplete(r: Record, d: Mapping[str, Any]) -> Described:
+def _incomplete(r: KnownAct, d: Mapping[str, Any]) -> Described:
     missing = "和".join(name for name, key in (("证据", "evidence"), ("依据", "legal_basis")) if not d.get(key))
     if not missing:
         return None
@@ -441,7 +443,7 @@ def _incomplete(r: Record, d: Mapping[str, Any]) -> Described:
     return f"书面说明未提交作出具体行政行为的{missing}", reason, subject
 
 
-def _fee(r: Record, d: Mapping[str, Any]) -> Described:
+def _fee(r: KnownAct, d: Mapping[str, Any]) -> Described:
     amount = d.get("amount_fen")
     amount_text = yuan_text(amount) if isinstance(amount, int) else "费用"
     reason = (

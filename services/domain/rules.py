@@ -105,7 +105,7 @@ PeriodSpec = Count | LastDayFrom | LatestOf
 
 
 @dataclass(frozen=True)
-class Finding:
+class OnBreach:
     """The candidate finding a breach produces: article and items as on case.finding_determined."""
 
     article: str
@@ -135,7 +135,7 @@ class Rule:
     not_applicable_when: tuple[Cancellation, ...]
     superseded_by_later_trigger: bool
     responsible: str
-    on_breach: Finding
+    on_breach: OnBreach
     basis: Basis
     basis_note: str
     effective_from: date
@@ -215,7 +215,7 @@ def _rule(r: Mapping[str, Any]) -> Rule:
         not_applicable_when=tuple(Cancellation(_pattern(c), c["reason"]) for c in r.get("not_applicable_when", [])),
         superseded_by_later_trigger=r.get("superseded_by_later_trigger", False),
         responsible=r["responsible"],
-        on_breach=Finding(
+        on_breach=OnBreach(
             r["on_breach"]["article"], tuple(r["on_breach"].get("items", [])), r["on_breach"]["description"]
         ),
         basis=Basis(r["basis"]),

@@ -1,5 +1,5 @@
 """One case as the ledger knew it at `as_of`: its acts (amended and retracted as known then, via
-records.cases_as_of) and the stored records behind them, so a view can cite each piece of evidence by case
+acts.cases_as_of) and the stored records behind them, so a view can cite each piece of evidence by case
 version and global ledger position."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from esledger.core.instants import parse_instant
+from esledger.domain.acts import KnownAct, act_of, cases_as_of
 from esledger.domain.presentation import fields_json
-from esledger.domain.records import Record, act_of, cases_as_of
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,23 @@ class CaseSnapshot:
 
     case_id: str
     kind: str
-    acts: tuple[Record, ...]
+    acts: tuple[KnownAct, ...]
     stored: Mapping[int, Mapping[str, Any]]
     as_of: datetime
 
-    def act(self, version: int) -> Record | None:
+    def act(self, version: int) -> KnownAct | None:
+        """The act in force at this case version; None for an amendment, a retraction or a retracted act."""
         return next((r for r in self.acts if r.version == version), None)
 
-    def of(self, *acts: str) -> list[Record]:
+    def required_act(self, version: int) -> KnownAct:
+        """The act in force at a version that must be one, such as a deadline's trigger or fulfilment (taken by
+        deadlines.evaluate from the same acts as known at the same instant)."""
+        act = self.act(version)
+        if act is None:
+            raise LookupError(f"case {self.case_id} version {version} is not an act in force as of {self.as_of}")
+        return act
+
+    def of(self, *acts: str) -> list[KnownAct]:
         """The case's records of these acts, in occurred order."""
         return [r for r in self.acts if r.act in acts]
 
@@ -57,11 +66,12 @@ class CaseSnapshot:
         stored record as written (an amendment, a retraction, or a retracted act)."""
         stored = self.stored[version]
         record = self.act(version)
-        where = {"position": stored.get("position"), "recorded_by": stored.get("recorded_by")}
+        position, recorded_by = stored.get("position"), stored.get("recorded_by")
         if record is None:
             event = stored["event"]
             recorded = parse_instant(stored["recorded_at"])
-            return EvidenceRef(version, role, act_of(event), _instant_or_none(event), recorded, recorded, **where)
+            occurred = _instant_or_none(event)
+            return EvidenceRef(version, role, act_of(event), occurred, recorded, recorded, position, recorded_by)
         return EvidenceRef(
             version,
             role,
@@ -69,8 +79,9 @@ class CaseSnapshot:
             record.occurred,
             record.recorded,
             record.known,
-            **where,
-            amended_by=record.amended_by,
+            position,
+            recorded_by,
+            record.amended_by,
         )
 
 

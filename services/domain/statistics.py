@@ -1,34 +1,21 @@
 """Monthly statistics per unit (第十条第（四）项 案件统计月报), computed from the ledger as known at `as_of`.
 
-One row per (unit code, Beijing month "YYYY-MM") that has anything to count. Months are Beijing calendar
-months of the instant that places the count (below). Attribution — which unit a count goes to:
+One row per (unit code, Beijing month "YYYY-MM") that has anything to count; COLUMNS lists the CSV columns.
+Attribution — which unit and month a count goes to:
+- An act counted in ACTIVITY goes to the unit at its fields, looked up on the act itself, else on the case's
+  acts (units.unit_for), in the month the act occurred. A column REPORTED also names counts for the unit
+  that performed the act, the way a unit's own monthly report does, so the two can be set side by side;
+  `grievances_against_unit` and `inspections_of_unit` count the same acts for the unit they concern.
+- A deadline met, met late or breached at `as_of` (DEADLINES; pending, provisional and not-applicable ones
+  are not counted) goes to its responsible unit (units.py), in the month of its last day.
+- A finding not dismissed goes, by article, to its subject unit, in the month of its day (a breach's last
+  day, else when it arose); articles outside FINDING_ARTICLES count as `findings_other`.
+- `reported_*` come from a unit's own statistics.monthly_report_submitted: the latest one for a month (its
+  `period`), counted for its reporting_unit.
 
-Columns: what is counted -> the unit it counts for (month of):
-- grievances_received: grievance.received -> its supervision_body, the unit that received it (occurred)
-- grievances_accepted: grievance.accepted -> its supervision_body, else the case's (occurred)
-- grievances_transferred: grievance.transferred -> the case's supervision body, which transferred (occurred)
-- grievances_concluded: grievance.concluded -> the case's supervision body (occurred)
-- grievances_against_unit: grievance.received -> its respondent_unit, the unit complained about (occurred)
-- inspections_opened: inspection.opened -> its supervision_body (occurred)
-- inspections_of_unit: inspection.opened -> its supervised_unit (occurred)
-- notices_issued, decisions_issued: inspection.notice_issued / decision_issued -> the case's supervision
-  body (occurred)
-- major_penalties_filed, normative_documents_filed: major_penalty.filed / normative_document.filed -> its
-  filing_unit (occurred)
-- deadlines_met, deadlines_met_late, deadlines_breached: deadlines with that status at as_of (pending,
-  provisional and not-applicable ones are not counted) -> the responsible unit, units.py (the deadline's
-  last day)
-- findings_art7, _art8, _art11, _art16, _art17, _art18, findings_integrity, findings_other: findings not
-  dismissed, by article -> the finding's subject unit (its day: a breach's last day, else when it arose)
-- reported_*: the unit's own statistics.monthly_report_submitted for the month (the latest one) ->
-  its reporting_unit (its `period`)
-
-The first eleven columns count acts the way a unit's own monthly report does (the unit that performed the
-act), so each can be set beside the `reported_*` column of the same name; `grievances_against_unit` and
-`inspections_of_unit` count the same acts for the unit they concern. A count whose unit cannot be found (a
-finding recorded without a subject unit) is left out. A finding a person recorded under an id of their own
-(findings.py, source `recorded`) is counted as a finding of its own, even when it lists in `may_concern` an
-inferred finding it probably is: merging them would be a guess.
+A count whose unit cannot be found (a finding recorded without a subject unit) is left out. A finding a
+person recorded under an id of their own (findings.py, source `recorded`) is counted as a finding of its own,
+even when it lists in `may_concern` an inferred finding it probably is: merging them would be a guess.
 """
 
 from __future__ import annotations
@@ -46,6 +33,7 @@ from esledger.domain.deadlines import Status
 from esledger.domain.units import unit_for
 
 ACTIVITY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # column, the act counted, the fields naming the unit it counts for
     ("grievances_received", "grievance.received", ("supervision_body",)),
     ("grievances_accepted", "grievance.accepted", ("supervision_body",)),
     ("grievances_transferred", "grievance.transferred", ("supervision_body",)),
@@ -153,9 +141,8 @@ def _count(view: CaseView, rows: dict[tuple[str, str], _Row]) -> None:
         for record in (r for r in acts if r.act == act):
             _add(rows, unit_for(fields, record, acts), _month(record.day), column)
     for v in view.deadlines:
-        column = DEADLINES.get(v.deadline.status)
-        if column and v.deadline.last_day:
-            _add(rows, v.responsible_unit, _month(v.deadline.last_day), column)
+        if v.deadline.status in DEADLINES and v.deadline.last_day:
+            _add(rows, v.responsible_unit, _month(v.deadline.last_day), DEADLINES[v.deadline.status])
     for f in view.findings:
         if f.status != "dismissed" and f.subject.unit:
             row = _add(rows, f.subject.unit, _month(f.day))

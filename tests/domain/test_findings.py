@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+
 from esledger.domain.casefile import Policy
-from esledger.domain.findings import Source, finding_id, parse_finding_id
+from esledger.domain.deadlines import evaluate
+from esledger.domain.findings import Source, case_findings, finding_id, parse_finding_id
+from esledger.domain.snapshot import snapshots
 
 from .builders import (
     BODY,
+    CALENDAR,
     COUNTY,
     RULESETS,
     TITLES,
@@ -22,6 +27,7 @@ from .builders import (
     inspection,
     issue,
     report,
+    utc,
 )
 from .scenarios import (
     OFFICER,
@@ -410,6 +416,17 @@ def test_retracted_evidence_takes_the_finding_away() -> None:
     retract(case, "2026-09-03", v)
     assert findings(case, "art18.fee_charged", as_of="2026-09-02") != []
     assert findings(case, "art18.fee_charged") == []
+
+
+def test_deadlines_naming_a_trigger_the_snapshot_does_not_have_in_force_are_refused() -> None:
+    case = grievance("2026-09-01")
+    accept(case, "2026-09-14")
+    deadlines = evaluate(case.records, RULESETS, CALENDAR, utc("2026-09-20"))
+    retract(case, "2026-09-25", 1)
+    (later,) = snapshots(case.records, utc("2026-10-01")).values()
+    assert any(d.rule_id == "art9.disposition" and d.candidate_finding for d in deadlines)
+    with pytest.raises(LookupError, match="version 1 is not an act in force"):
+        case_findings(later, deadlines, TITLES)
 
 
 def test_finding_id_format_round_trips_even_with_colons_in_the_case_id() -> None:

@@ -1,6 +1,7 @@
-"""A case's records as the ledger knew them at an instant: later knowledge and clerical fixes applied.
+"""A case's acts as the ledger knew them at an instant: later knowledge and clerical fixes applied.
 
-Input is the ledger's stored record shape ({"case_id", "case_version", "recorded_at", "event", ...}).
+Input is the ledger's stored record shape ({"case_id", "case_version", "recorded_at", "event", ...}); output
+is KnownAct, one act as evaluated (not the stored record: that is esledger.core.record.LedgerRecord).
 Only records recorded at or before `as_of` are seen. case.record_amended applies its JSON-pointer
 amendments to the target version; case.record_retracted removes the target (a retraction that is itself
 retracted has no effect). Neither kind of correction is an act, so neither appears in the result.
@@ -24,7 +25,7 @@ RETRACTED = "case.record_retracted"
 
 
 @dataclass(frozen=True)
-class Record:
+class KnownAct:
     """One act as evaluated: `known` is when the ledger learned its current content (itself or its last amendment);
     `amended_by` lists the case versions of the amendments applied to it, in order."""
 
@@ -48,21 +49,21 @@ def act_of(event: Mapping[str, Any]) -> str:
     return str(event["type"]).removeprefix(ACT_PREFIX)
 
 
-def cases_as_of(stored: Iterable[Mapping[str, Any]], as_of: datetime) -> dict[str, list[Record]]:
-    """Each case's act records known at `as_of`, amended and retracted as known then, in version order."""
-    by_case: dict[str, list[Record]] = defaultdict(list)
+def cases_as_of(stored: Iterable[Mapping[str, Any]], as_of: datetime) -> dict[str, list[KnownAct]]:
+    """Each case's acts known at `as_of`, amended and retracted as known then, in version order."""
+    by_case: dict[str, list[KnownAct]] = defaultdict(list)
     for s in stored:
         recorded = parse_instant(s["recorded_at"])
         if recorded <= as_of:
             event = s["event"]
-            record = Record(
+            act = KnownAct(
                 s["case_id"], s["case_version"], act_of(event), parse_instant(event["time"]), recorded, recorded, event
             )
-            by_case[record.case_id].append(record)
-    return {case_id: _corrected(sorted(records, key=lambda r: r.version)) for case_id, records in by_case.items()}
+            by_case[act.case_id].append(act)
+    return {case_id: _corrected(sorted(acts, key=lambda r: r.version)) for case_id, acts in by_case.items()}
 
 
-def _corrected(records: list[Record]) -> list[Record]:
+def _corrected(records: list[KnownAct]) -> list[KnownAct]:
     retracted: set[int] = set()
     for r in reversed(records):
         if r.act == RETRACTED and r.version not in retracted:
@@ -80,7 +81,7 @@ def _corrected(records: list[Record]) -> list[Record]:
     return [r for r in current.values() if r.act not in (AMENDED, RETRACTED)]
 
 
-def _amended(record: Record, amendment: Record) -> Record:
+def _amended(record: KnownAct, amendment: KnownAct) -> KnownAct:
     event = record.event
     for a in amendment.event["data"]["amendments"]:
         event = with_value(event, a["pointer"], a["value"])
