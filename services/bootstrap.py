@@ -46,16 +46,10 @@ class Storage:
         self.availability = Availability(settings.database_url, settings.retry_after_seconds)
         self.store: Handle[LedgerStore] = Handle(lambda: open_store(self.database_url))
         postgres = is_postgres(settings.database_url)
-        self.read_model: Handle[ReadModel] = Handle(
-            lambda: self.store.get().tracking_recorder(
-                PostgresReadModel if postgres else SQLiteReadModel, readmodel.TABLE
-            )
-        )
-        self.merkle: Handle[MerkleStore] = Handle(
-            lambda: self.store.get().tracking_recorder(
-                PostgresMerkleStore if postgres else SQLiteMerkleStore, logstore.TABLE
-            )
-        )
+        read_model: type[ReadModel] = PostgresReadModel if postgres else SQLiteReadModel
+        merkle: type[MerkleStore] = PostgresMerkleStore if postgres else SQLiteMerkleStore
+        self.read_model = Handle(lambda: self.store.get().tracking_recorder(read_model, readmodel.TABLE))
+        self.merkle = Handle(lambda: self.store.get().tracking_recorder(merkle, logstore.TABLE))
 
     def open(self) -> None:
         """Open every handle now, serially (PostgreSQL's CREATE TYPE is not safe against a concurrent

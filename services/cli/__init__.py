@@ -87,7 +87,7 @@ def serve(
     settings = load_settings(database)
     configure_logging(settings.logging_format, settings.logging_level)
     try:
-        built = bootstrap(settings, role=role)  # type: ignore[arg-type]
+        built = bootstrap(settings, role=role)
     except LedgerError as exc:
         raise fail(exc.detail) from None
     typer.echo(

@@ -32,10 +32,11 @@ class JSONLines(logging.Formatter):
 
 
 class Text(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+    """``time level logger: message key=value ...``, then the traceback if there is one."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - the stdlib's name
         extra = " ".join(f"{k}={v}" for k, v in _fields(record).items())
-        return f"{line} {extra}".rstrip() if not record.exc_info else line
+        return f"{super().formatMessage(record)} {extra}".rstrip()
 
 
 def configure_logging(form: str = "text", level: str = "INFO") -> None:

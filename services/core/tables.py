@@ -10,9 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 
 class Tables(ABC):
@@ -36,6 +36,11 @@ class Tables(ABC):
     @abstractmethod
     def _execute_many(self, cursor: Any, name: str, rows: list[tuple[Any, ...]]) -> None:
         """Run the named statement once per row, in one round trip where the driver can."""
+
+    if TYPE_CHECKING:
+
+        def create_table(self) -> None:
+            """The library's recorder creates the tables (ours among them)."""
 
     def _create_statements(self) -> list[str]:
         return [s for name, s in self.statements.items() if name.startswith("create")]
@@ -64,6 +69,12 @@ DDL_LOCK = 0x65736C6564676572  # "esledger"
 """The advisory lock every process holds while it creates tables, types, functions and triggers."""
 
 
+def ddl(statement: str) -> Composed:
+    """A DDL statement built at run time (table names qualified by schema) as the library's statement lists
+    hold them."""
+    return Composed([SQL(statement)])
+
+
 class SerializedCreation:
     """PostgreSQL's CREATE TYPE and CREATE OR REPLACE FUNCTION/TRIGGER are not safe against a concurrent
     creator (deadlocks, "tuple concurrently updated"), so processes starting together would fail; each creates
@@ -85,16 +96,16 @@ class PostgresTables(SerializedCreation, Tables):
 
     def _bind(self, statements: dict[str, str]) -> None:
         self.statements = statements
-        self._transaction = self.datastore.transaction  # type: ignore[attr-defined]
-        self.sql_create_statements += [SQL(s) for s in self._create_statements()]  # type: ignore[attr-defined]
+        self._transaction = self.datastore.transaction
+        self.sql_create_statements += [ddl(s) for s in self._create_statements()]  # type: ignore[attr-defined]
 
     @staticmethod
     def table(datastore: Any, name: str) -> str:
         return SQL("{}.{}").format(Identifier(datastore.schema), Identifier(name)).as_string()
 
     def _execute(self, cursor: Any, name: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        cursor.execute(SQL(self.statements[name]), params)  # type: ignore[arg-type]
+        cursor.execute(ddl(self.statements[name]), params)
         return [tuple(row.values()) for row in cursor.fetchall()] if cursor.description else []
 
     def _execute_many(self, cursor: Any, name: str, rows: list[tuple[Any, ...]]) -> None:
-        cursor.executemany(SQL(self.statements[name]), rows)  # type: ignore[arg-type]
+        cursor.executemany(ddl(self.statements[name]), rows)

@@ -8,24 +8,29 @@ commit order equals notification order and followers never miss an event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Notification, TrackingRecorder
+from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, strtobool
 from psycopg.sql import SQL, Identifier
 
 from esledger.core.append_only import postgres_append_only, sqlite_append_only
 from esledger.core.database import is_postgres, persistence_env
 from esledger.core.record import LedgerRecord
-from esledger.core.tables import SerializedCreation
+from esledger.core.tables import SerializedCreation, ddl
 from esledger.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
 
-T = TypeVar("T", bound=TrackingRecorder)
+
+class _Creatable(Protocol):
+    def create_table(self) -> None: ...
+
+
+T = TypeVar("T", bound=_Creatable)
 
 EVENTS_TABLE = "ledger_events"
 """The library names the events table after the application (``LedgerStore.name``); on PostgreSQL every
@@ -70,17 +75,17 @@ class LedgerPostgresRecorder(SerializedCreation, PostgresApplicationRecorder):
         self.lock_function = (
             SQL("{}.{}").format(Identifier(schema), Identifier(f"esledger_lock_{self.events_table_name}")).as_string()
         )
-        self.sql_create_statements += [
-            SQL(s)
-            for s in [  # type: ignore[misc]
+        self.sql_create_statements.extend(
+            ddl(s)
+            for s in [
                 *postgres_append_only(schema, self.events_table_name),
                 f"CREATE OR REPLACE FUNCTION {self.lock_function}() RETURNS void LANGUAGE sql SECURITY DEFINER "
                 f"SET search_path = pg_catalog AS $$ LOCK TABLE {table} IN EXCLUSIVE MODE $$",
             ]
-        ]
+        )
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
-            SQL(f"SELECT {self.lock_function}()"),  # type: ignore[arg-type]
+            ddl(f"SELECT {self.lock_function}()"),
         ]
 
     def select_stream(self, originator_id: UUID) -> list[Notification]:
@@ -132,15 +137,15 @@ class LedgerStore(Application):
         )
         return [self._to_record(n) for n in notifications]
 
-    def tracking_recorder(self, recorder_class: type[T], table_name: str) -> T:
+    def tracking_recorder(self, recorder_class: Callable[..., T], table_name: str) -> T:
         """A recorder of another part (the read model, the Merkle log) on this store's own datastore, so a
         process holds one connection pool; its tables are created unless the URL says create_tables=false."""
         datastore = self.recorder.datastore  # type: ignore[attr-defined]
         if isinstance(self.recorder, PostgresApplicationRecorder):
-            recorder = recorder_class(datastore, tracking_table_name=table_name)  # type: ignore[call-arg]
+            recorder = recorder_class(datastore, tracking_table_name=table_name)
         else:
-            recorder = recorder_class(datastore)  # type: ignore[call-arg]
-        if self.factory.env_create_table():
+            recorder = recorder_class(datastore)
+        if strtobool(self.env.get("CREATE_TABLE") or "yes"):
             recorder.create_table()
         return recorder
 

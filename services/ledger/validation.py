@@ -48,13 +48,14 @@ def _pointer(path: Any, *extra: Any) -> str:
 
 def _schema_violations(error: ValidationError, base: tuple[Any, ...]) -> Iterator[Violation]:
     path = (*base, *error.absolute_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.validator_value, list):
         for name in error.validator_value:
             if name not in error.instance:
                 yield Violation(_pointer(path, name), "required", f"'{name}' is required")
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        patterns = error.schema.get("patternProperties", {})
+        allowed = set(schema.get("properties", {}))
+        patterns = schema.get("patternProperties", {})
         for name in error.instance:
             if name not in allowed and not any(re.search(p, name) for p in patterns):
                 yield Violation(_pointer(path, name), "additionalProperties", f"'{name}' is not a field of this schema")

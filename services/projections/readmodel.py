@@ -111,7 +111,8 @@ class PostgresReadModel(ReadModel, PostgresTables, PostgresTrackingRecorder):
         prefix = self.tracking_table_name.removesuffix("_tracking")
         self._bind(
             _statements(
-                *(self.table(datastore, f"{prefix}_{n}") for n in ("records", "cases")),
+                self.table(datastore, f"{prefix}_records"),
+                self.table(datastore, f"{prefix}_cases"),
                 self.table(datastore, self.tracking_table_name),
                 self.mark,
             )

@@ -14,10 +14,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from psycopg.sql import SQL
 
 from esledger.core.append_only import postgres_append_only, sqlite_append_only
-from esledger.core.tables import PostgresTables, SQLiteTables, Tables
+from esledger.core.tables import PostgresTables, SQLiteTables, Tables, ddl
 from esledger.transparency.merkle import CompactRange, NodeReader
 
 TRACKING_NAME = "Ledger/merkle-log"
@@ -188,9 +187,8 @@ class SQLiteMerkleStore(MerkleStore, SQLiteTables, SQLiteTrackingRecorder):
 class PostgresMerkleStore(MerkleStore, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self._bind(_statements(*(self.table(datastore, n) for n in TABLES), self.mark, "BYTEA"))
-        self.sql_create_statements += [
-            SQL(t)
-            for table in TABLES  # type: ignore[misc]
-            for t in postgres_append_only(datastore.schema, table)
-        ]
+        leaves, nodes, checkpoints = (self.table(datastore, n) for n in TABLES)
+        self._bind(_statements(leaves, nodes, checkpoints, self.mark, "BYTEA"))
+        self.sql_create_statements.extend(
+            ddl(t) for table in TABLES for t in postgres_append_only(datastore.schema, table)
+        )
