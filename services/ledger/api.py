@@ -13,15 +13,52 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from esledger.core.chain import verify_chain
-from esledger.core.errors import InvalidArgument, NotFound, ValidationFailed
+from esledger.core.errors import (
+    CaseExists,
+    CaseKindMismatch,
+    IdempotencyConflict,
+    InvalidArgument,
+    NotFound,
+    PreconditionFailed,
+    StorageUnavailable,
+    UnknownCase,
+    UnknownEventType,
+    ValidationFailed,
+    WriteContention,
+)
 from esledger.ledger.appender import Outcome
 from esledger.ledger.catalog import ENVELOPE_ID
+from esledger.ledger.models import BatchItem, EventCatalog, Feed, LedgerRecord, PublishedSchema, Timeline
 from esledger.ledger.service import LedgerService
+from esledger.web.openapi import problem_responses
 from esledger.web.problems import BodyTooLarge, MalformedJSON, UnsupportedMediaType
-from esledger.web.responses import JSON
+from esledger.web.responses import JSON, SchemaJSON
 
 SINGLE_TYPES = ("application/cloudevents+json", "application/json")
 BATCH_TYPE = "application/cloudevents-batch+json"
+
+POSTING_ERRORS = (
+    UnsupportedMediaType,
+    BodyTooLarge,
+    MalformedJSON,
+    InvalidArgument,
+    ValidationFailed,
+    UnknownEventType,
+    UnknownCase,
+    CaseKindMismatch,
+    CaseExists,
+    IdempotencyConflict,
+    StorageUnavailable,
+    WriteContention,
+)
+"""What a post can be refused with, single or batch (a single post can also fail its If-Match: 412)."""
+READING_ERRORS = (InvalidArgument, NotFound, StorageUnavailable)
+"""What a read of a case can answer besides its body: a bad parameter, no such case or version, no database."""
+_ETAG = {"ETag": {"description": "the case version, quoted", "schema": {"type": "string"}}}
+_RECORDED = {
+    "model": LedgerRecord,
+    "headers": _ETAG | {"Location": {"description": "the record's URL", "schema": {"type": "string"}}},
+}
 
 
 def _media_type(request: Request) -> str:
@@ -81,6 +118,11 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         status_code=201,
         summary="Record one supervisory act (CloudEvent, structured mode)",
         openapi_extra=single_body,
+        responses={
+            201: _RECORDED | {"description": "Recorded"},
+            200: _RECORDED | {"description": "Already recorded with the same content: the original record"},
+            **problem_responses(*POSTING_ERRORS, PreconditionFailed),
+        },
     )
     async def post_event(
         request: Request, if_match: Annotated[str | None, Header(alias="If-Match")] = None
@@ -94,7 +136,17 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         [outcome] = await run_in_threadpool(ledger.post, [event], batch=False, expected_version=expected)
         return _single(outcome)
 
-    @app.post("/v1/events:batch", summary="Record a batch of acts, all or nothing", openapi_extra=batch_body)
+    @app.post(
+        "/v1/events:batch",
+        status_code=201,
+        summary="Record a batch of acts, all or nothing",
+        openapi_extra=batch_body,
+        responses={
+            201: {"model": list[BatchItem], "description": "Recorded (at least one event was new)"},
+            200: {"model": list[BatchItem], "description": "Every event was already recorded with the same content"},
+            **problem_responses(*POSTING_ERRORS),
+        },
+    )
     async def post_batch(
         request: Request, if_match: Annotated[str | None, Header(alias="If-Match")] = None
     ) -> Response:
@@ -122,7 +174,11 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
             status_code=status,
         )
 
-    @app.get("/v1/cases/{case_id}/events", summary="A case's timeline in version order, with its chain check")
+    @app.get(
+        "/v1/cases/{case_id}/events",
+        summary="A case's timeline in version order, with its chain check",
+        responses={200: {"model": Timeline, "headers": _ETAG}, **problem_responses(*READING_ERRORS)},
+    )
     def get_timeline(
         case_id: str,
         recorded_before: Annotated[
@@ -151,11 +207,19 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
             headers={"ETag": f'"{len(full)}"'},
         )
 
-    @app.get("/v1/cases/{case_id}/events/{version}", summary="One record of a case")
+    @app.get(
+        "/v1/cases/{case_id}/events/{version}",
+        summary="One record of a case",
+        responses={200: {"model": LedgerRecord}, **problem_responses(*READING_ERRORS)},
+    )
     def get_record(case_id: str, version: int) -> Response:
         return JSON(ledger.record(case_id, version).to_json())
 
-    @app.get("/v1/events", summary="The global feed in commit order, for followers and export")
+    @app.get(
+        "/v1/events",
+        summary="The global feed in commit order, for followers and export",
+        responses={200: {"model": Feed}, **problem_responses(InvalidArgument, StorageUnavailable)},
+    )
     def get_feed(
         after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -164,7 +228,11 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         next_after = records[-1].position if records else after
         return JSON({"records": [r.to_json() for r in records], "next_after": next_after, "head": head})
 
-    @app.get("/v1/schemas", summary="The event catalog: types, case kinds, schema ids")
+    @app.get(
+        "/v1/schemas",
+        summary="The event catalog: types, case kinds, schema ids",
+        responses={200: {"model": EventCatalog}},
+    )
     def get_catalog() -> Response:
         return JSON(
             {
@@ -184,10 +252,15 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
             }
         )
 
-    @app.get("/v1/schemas/{schema_id}", summary="One published JSON Schema, by its $id")
+    @app.get(
+        "/v1/schemas/{schema_id}",
+        summary="One published JSON Schema, by its $id",
+        response_class=SchemaJSON,
+        responses={200: {"model": PublishedSchema}, **problem_responses(NotFound)},
+    )
     def get_schema(schema_id: str) -> Response:
         try:
-            return JSON(ledger.catalog.registry.contents(schema_id), media_type="application/schema+json")
+            return SchemaJSON(ledger.catalog.registry.contents(schema_id))
         except LookupError:
             raise NotFound(f"no schema {schema_id!r}") from None
 

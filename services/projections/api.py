@@ -13,11 +13,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from esledger.core.errors import InvalidArgument
+from esledger.core.errors import InvalidArgument, NotFound, ProjectionBehind, StorageUnavailable
 from esledger.domain.presentation import instant_json
-from esledger.domain.statistics import statistics_csv
+from esledger.domain.statistics import COLUMNS, statistics_csv
+from esledger.projections.models import (
+    CaseList,
+    CaseView,
+    DeadlineList,
+    FindingList,
+    ProjectionsHealth,
+    Replay,
+    Statistics,
+)
 from esledger.projections.queries import CaseFilter
 from esledger.projections.service import ProjectionService
+from esledger.web.openapi import problem_responses
 from esledger.web.responses import JSON
 
 AsOf = Annotated[
@@ -28,6 +38,17 @@ AsOf = Annotated[
     ),
 ]
 MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model reflects this position")]
+
+QUERY_ERRORS = problem_responses(InvalidArgument, ProjectionBehind, StorageUnavailable)
+"""What every query can answer besides its body: bad parameters, min_position not reached, no database."""
+CASE_ERRORS = problem_responses(InvalidArgument, NotFound, ProjectionBehind, StorageUnavailable)
+CSV = {
+    "schema": {
+        "type": "string",
+        "description": "format=csv: a header row (the columns of the JSON rows, flattened), then one line per row",
+        "pattern": "^" + ",".join(COLUMNS) + "\n",
+    }
+}
 
 
 def _instant(value: datetime | None, name: str) -> datetime | None:
@@ -42,7 +63,11 @@ def _instant(value: datetime | None, name: str) -> datetime | None:
 def projections_router(service: ProjectionService) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/v1/cases", summary="Cases with status, warnings and breaches; filterable")
+    @router.get(
+        "/v1/cases",
+        summary="Cases with status, warnings and breaches; filterable",
+        responses={200: {"model": CaseList}, **QUERY_ERRORS},
+    )
     def list_cases(
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -65,17 +90,29 @@ def projections_router(service: ProjectionService) -> APIRouter:
         views = service.cases(where, _instant(as_of, "as_of"))
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(views), "cases": views})
 
-    @router.get("/v1/cases/{case_id}", summary="One case: status, deadlines and findings with reasons")
+    @router.get(
+        "/v1/cases/{case_id}",
+        summary="One case: status, deadlines and findings with reasons",
+        responses={200: {"model": CaseView}, **CASE_ERRORS},
+    )
     def get_case(case_id: str, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
         service.await_position(min_position)
         return JSON(service.case(case_id, _instant(as_of, "as_of")))
 
-    @router.get("/v1/cases/{case_id}/replay", summary="The case at each instant the ledger learned of an act")
+    @router.get(
+        "/v1/cases/{case_id}/replay",
+        summary="The case at each instant the ledger learned of an act",
+        responses={200: {"model": Replay}, **CASE_ERRORS},
+    )
     def replay_case(case_id: str, min_position: MinPosition = None) -> Response:
         service.await_position(min_position)
         return JSON({"case_id": case_id, "steps": service.replay(case_id)})
 
-    @router.get("/v1/deadlines", summary="Deadlines, most urgent first, with warning levels")
+    @router.get(
+        "/v1/deadlines",
+        summary="Deadlines, most urgent first, with warning levels",
+        responses={200: {"model": DeadlineList}, **QUERY_ERRORS},
+    )
     def list_deadlines(
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -96,7 +133,11 @@ def projections_router(service: ProjectionService) -> APIRouter:
         )
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "deadlines": rows})
 
-    @router.get("/v1/findings", summary="Breaches and candidate findings (第十六–十八条), with determinations")
+    @router.get(
+        "/v1/findings",
+        summary="Breaches and candidate findings (第十六–十八条), with determinations",
+        responses={200: {"model": FindingList}, **QUERY_ERRORS},
+    )
     def list_findings(
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -108,7 +149,11 @@ def projections_router(service: ProjectionService) -> APIRouter:
         rows = service.findings(_instant(as_of, "as_of"), article=article, unit=unit, determination=determination)
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "findings": rows})
 
-    @router.get("/v1/statistics", summary="Monthly statistics per unit (第十条第四项), JSON or CSV")
+    @router.get(
+        "/v1/statistics",
+        summary="Monthly statistics per unit (第十条第四项), JSON or CSV",
+        responses={200: {"model": Statistics, "content": {"text/csv": CSV}}, **QUERY_ERRORS},
+    )
     def get_statistics(
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -126,7 +171,11 @@ def projections_router(service: ProjectionService) -> APIRouter:
             )
         return JSON({"as_of": instant_json(service.at(as_of)), "rows": [r.to_json() for r in rows]})
 
-    @router.get("/v1/projections/health", summary="Read model position, ledger head and the lag between")
+    @router.get(
+        "/v1/projections/health",
+        summary="Read model position, ledger head and the lag between",
+        responses={200: {"model": ProjectionsHealth}, **problem_responses(StorageUnavailable)},
+    )
     def health() -> Response:
         return JSON(service.health())
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
+from esledger.core.errors import InvalidArgument, NotFound, StorageUnavailable
 from esledger.transparency.encoding import b64
 from esledger.transparency.logstore import StoredCheckpoint
+from esledger.transparency.models import (
+    SIGNED_NOTE,
+    VERIFIER_KEY,
+    Checkpoint,
+    CheckpointList,
+    ConsistencyProof,
+    InclusionProof,
+)
 from esledger.transparency.service import TransparencyService
+from esledger.web.openapi import problem_responses
 from esledger.web.responses import JSON
 
-NOTE = "text/plain; charset=utf-8"
+
+def _text(pattern: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 text/plain body (the route's response_class) with its format."""
+    schema = {"type": "string", "pattern": pattern, "description": description}
+    return {200: {"content": {PlainTextResponse.media_type: {"schema": schema}}}}
 
 
 def _json(cp: StoredCheckpoint) -> dict[str, object]:
@@ -22,36 +36,61 @@ def _json(cp: StoredCheckpoint) -> dict[str, object]:
 def transparency_router(log: TransparencyService) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/v1/checkpoints/latest", summary="The latest signed tree head (C2SP tlog-checkpoint, signed note)")
+    @router.get(
+        "/v1/checkpoints/latest",
+        summary="The latest signed tree head (C2SP tlog-checkpoint, signed note)",
+        response_class=PlainTextResponse,
+        responses={**_text(SIGNED_NOTE, "a C2SP checkpoint, signed note"), **problem_responses(StorageUnavailable)},
+    )
     def latest() -> Response:
-        return Response(log.latest().note, media_type=NOTE)
+        return PlainTextResponse(log.latest().note)
 
-    @router.get("/v1/checkpoints", summary="Stored checkpoints, newest first")
+    @router.get(
+        "/v1/checkpoints",
+        summary="Stored checkpoints, newest first",
+        responses={200: {"model": CheckpointList}, **problem_responses(InvalidArgument, StorageUnavailable)},
+    )
     def history(
         at_most: Annotated[int | None, Query(ge=1, description="largest tree size")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
         return JSON({"checkpoints": [_json(c) for c in log.history(at_most, limit)]})
 
-    @router.post("/v1/checkpoints", status_code=201, summary="Integrate everything committed and sign now")
+    @router.post(
+        "/v1/checkpoints",
+        status_code=201,
+        summary="Integrate everything committed and sign now",
+        responses={201: {"model": Checkpoint}, **problem_responses(StorageUnavailable)},
+    )
     def make() -> Response:
         return JSON(_json(log.checkpoint_now()), status_code=201)
 
-    @router.get("/v1/checkpoints/key", summary="The log's public key (signed-note verifier key)")
+    @router.get(
+        "/v1/checkpoints/key",
+        summary="The log's public key (signed-note verifier key)",
+        response_class=PlainTextResponse,
+        responses=_text(VERIFIER_KEY, "a signed-note verifier key; X-Development-Key: true marks a development key"),
+    )
     def key() -> Response:
-        return Response(
-            log.signer.verifier_key + "\n",
-            media_type=NOTE,
-            headers={"X-Development-Key": "true"} if log.signer.development else {},
+        return PlainTextResponse(
+            log.signer.verifier_key + "\n", headers={"X-Development-Key": "true"} if log.signer.development else {}
         )
 
-    @router.get("/v1/proofs/inclusion", summary="RFC 9162 inclusion proof of a ledger position")
+    @router.get(
+        "/v1/proofs/inclusion",
+        summary="RFC 9162 inclusion proof of a ledger position",
+        responses={200: {"model": InclusionProof}, **problem_responses(InvalidArgument, NotFound, StorageUnavailable)},
+    )
     def inclusion(
         position: Annotated[int, Query(ge=1)], tree_size: Annotated[int | None, Query(ge=1)] = None
     ) -> Response:
         return JSON(log.inclusion(position, tree_size))
 
-    @router.get("/v1/proofs/consistency", summary="RFC 9162 consistency proof between two tree sizes")
+    @router.get(
+        "/v1/proofs/consistency",
+        summary="RFC 9162 consistency proof between two tree sizes",
+        responses={200: {"model": ConsistencyProof}, **problem_responses(InvalidArgument, StorageUnavailable)},
+    )
     def consistency(
         first: Annotated[int, Query(alias="from", ge=1)], second: Annotated[int, Query(alias="to", ge=1)]
     ) -> Response:

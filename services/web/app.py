@@ -12,10 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from esledger.bootstrap import System
-from esledger.core.errors import NotFound
+from esledger.core.errors import NotFound, StorageUnavailable
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
 from esledger.transparency.api import transparency_router
+from esledger.web.models import Health, ProblemTypeInfo
+from esledger.web.openapi import UNEXPECTED, install_openapi, problem_responses
 from esledger.web.problems import TYPES, install_problem_handlers
 from esledger.web.responses import JSON
 
@@ -35,9 +37,10 @@ def create_app(system: System) -> FastAPI:
         finally:
             await run_in_threadpool(system.close)
 
-    app = FastAPI(title="esledger", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="esledger", version="1", description=DESCRIPTION, lifespan=lifespan, responses=UNEXPECTED)
     app.state.system = system
     install_problem_handlers(app)
+    install_openapi(app)
     settings = system.settings
     if system.ledger is not None:
         app.include_router(ledger_router(system.ledger, settings.max_body_bytes, settings.max_batch_events))
@@ -46,13 +49,21 @@ def create_app(system: System) -> FastAPI:
     if system.projections is not None:
         app.include_router(projections_router(system.projections))
 
-    @app.get("/healthz", summary="Liveness, and the ledger head position")
+    @app.get(
+        "/healthz",
+        summary="Liveness, and the ledger head position",
+        responses={200: {"model": Health}, **problem_responses(StorageUnavailable)},
+    )
     def health() -> Response:
         store = system.storage
         with store.availability.guard():
             return JSON({"status": "ok", "head": store.store.get().head()})
 
-    @app.get("/problems/{slug}", summary="What a problem type means and what to do next")
+    @app.get(
+        "/problems/{slug}",
+        summary="What a problem type means and what to do next",
+        responses={200: {"model": ProblemTypeInfo}, **problem_responses(NotFound)},
+    )
     def get_problem_type(slug: str) -> Response:
         if slug not in TYPES:
             raise NotFound(f"no problem type {slug!r}")

@@ -153,12 +153,17 @@ PROBLEMS: dict[type[LedgerError], ProblemType] = {
 TYPES = {t.slug: t for t in PROBLEMS.values()}
 
 
-def problem_type(error: LedgerError) -> ProblemType:
-    """The problem type of the error's most specific class in the table."""
-    for cls in type(error).__mro__:
+def problem_type_of(error_class: type[LedgerError]) -> ProblemType:
+    """The problem type of the class's most specific ancestor in the table: what the handlers answer, and
+    what the OpenAPI document declares (``esledger.web.openapi``)."""
+    for cls in error_class.__mro__:
         if cls in PROBLEMS:
-            return PROBLEMS[cls]  # type: ignore[index]
+            return PROBLEMS[cls]
     return PROBLEMS[InternalError]
+
+
+def problem_type(error: LedgerError) -> ProblemType:
+    return problem_type_of(type(error))
 
 
 def problem_body(error: LedgerError, instance: str | None = None) -> dict[str, Any]:

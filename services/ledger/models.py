@@ -1,0 +1,90 @@
+"""Documentation of the ledger's answers (``esledger.core.record.LedgerRecord.to_json`` and the router's
+own bodies); see ``esledger.web.openapi``. Nothing is validated against these models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from esledger.web.openapi import DocModel, omitted
+
+Sha256 = Annotated[str, Field(pattern="^[0-9a-f]{64}$", description="SHA-256, lowercase hex")]
+
+
+class LedgerRecord(DocModel):
+    """One stored case entry: the act's CloudEvent as accepted, where the ledger put it, who recorded it and
+    when, and its place in the case's hash chain."""
+
+    case_id: str
+    case_kind: str
+    case_version: int = Field(ge=1)
+    position: int = Field(ge=1, description="the global position in commit order (the feed's and the log's)")
+    recorded_at: datetime
+    recorded_by: str
+    prev_hash: Sha256 = Field(description="the previous entry's hash; 64 zeros for version 1")
+    hash: Sha256
+    event: dict[str, Any] = Field(
+        description="the CloudEvent exactly as accepted (schema: GET /v1/schemas/urn:zfjd:schema:envelope:1)"
+    )
+
+
+class ChainCheck(DocModel):
+    """The case's hash chain recomputed: valid, or the first version where it breaks and why."""
+
+    valid: bool
+    head: Sha256 = Field(description="the hash of the last entry checked in order")
+    broken_at_version: int = omitted("only when not valid")
+    reason: str = omitted("only when not valid")
+
+
+class Timeline(DocModel):
+    """A case's records in version order; ``version`` (also the ETag) is how many there are."""
+
+    case_id: str
+    case_kind: str | None = Field(description="null when recorded_before leaves no record")
+    version: int = Field(ge=0)
+    chain: ChainCheck
+    records: list[LedgerRecord]
+
+
+class Feed(DocModel):
+    """The next records in commit order; ask again with ``after=next_after`` until it reaches ``head``."""
+
+    records: list[LedgerRecord]
+    next_after: int = Field(ge=0)
+    head: int = Field(ge=0)
+
+
+class BatchItem(DocModel):
+    """One event of the batch, in order: newly recorded, or the record an earlier identical post made."""
+
+    outcome: Literal["created", "duplicate"]
+    record: LedgerRecord
+
+
+class ActEntry(DocModel):
+    type: str
+    title: str
+    articles: list[str]
+    case_kinds: list[str] = Field(description="the case kinds the act is admitted on")
+    opens_case_kind: str | None = Field(description="the case kind an opening act opens; null otherwise")
+    current_version: int
+    schemas: dict[str, str] = Field(description="data schema version -> its URL under /v1/schemas")
+
+
+class EventCatalog(DocModel):
+    """The acts the ledger accepts, by name; the event type is the prefix followed by the name."""
+
+    type_prefix: str
+    acts: dict[str, ActEntry]
+
+
+class PublishedSchema(DocModel):
+    """A published JSON Schema (draft 2020-12); every keyword besides these is the schema's own."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_dialect: Literal["https://json-schema.org/draft/2020-12/schema"] = Field(alias="$schema")
+    id: str = Field(alias="$id", description="the id it is served under")

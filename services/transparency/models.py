@@ -1,0 +1,54 @@
+"""Documentation of the Merkle log's answers: checkpoints (C2SP signed notes) and RFC 9162 proofs; see
+``esledger.web.openapi``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from esledger.web.openapi import DocModel
+
+B64 = "[A-Za-z0-9+/]"
+SIGNED_NOTE = rf"^[^\n]+\n(0|[1-9][0-9]*)\n{B64}{{43}}=\n([^\n]+\n)*\n(— [^\n ]+ {B64}+={{0,2}}\n)+$"
+"""A C2SP checkpoint as a signed note: origin, tree size, base64 root hash, extension lines, a blank line,
+then the signature lines."""
+VERIFIER_KEY = rf"^[^+\s]+\+[0-9a-f]{{8}}\+{B64}+={{0,2}}\n$"
+"""A signed-note verifier key (name+key id+base64 key), one line."""
+
+Hash = Annotated[str, Field(pattern=rf"^{B64}{{43}}=$", description="SHA-256, standard base64")]
+
+
+class Checkpoint(DocModel):
+    tree_size: int = Field(ge=0)
+    root_hash: Hash
+    signed_at: datetime
+    checkpoint: str = Field(pattern=SIGNED_NOTE, description="the signed note, as GET /v1/checkpoints/latest serves it")
+
+
+class CheckpointList(DocModel):
+    """Stored checkpoints, newest first."""
+
+    checkpoints: list[Checkpoint]
+
+
+class InclusionProof(DocModel):
+    """RFC 9162 §2.1.3: the path from the position's leaf to the root of a tree of ``tree_size`` leaves."""
+
+    position: int = Field(ge=1, description="the ledger position of the case entry")
+    leaf_index: int = Field(ge=0)
+    tree_size: int = Field(ge=1)
+    leaf_hash: Hash
+    root: Hash
+    inclusion_path: list[Hash]
+
+
+class ConsistencyProof(DocModel):
+    """RFC 9162 §2.1.4: the tree of ``to`` leaves extends the tree of ``from`` leaves."""
+
+    from_: int = Field(alias="from", ge=1)
+    to: int = Field(ge=1)
+    from_root: Hash
+    to_root: Hash
+    consistency_path: list[Hash]
