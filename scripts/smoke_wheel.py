@@ -52,19 +52,28 @@ def main() -> None:
         run(bin_ / "pip", "install", "--quiet", "--no-deps", wheel, cwd=work)
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ESLEDGER_", "PYTHON", "VIRTUAL_ENV"))}
-        env |= {"ESLEDGER_DATABASE_URL": f"sqlite:///{work}/ledger.sqlite3",
-                "ESLEDGER_DEV_KEY_FILE": str(work / "dev.key")}
+        env |= {
+            "ESLEDGER_DATABASE_URL": f"sqlite:///{work}/ledger.sqlite3",
+            "ESLEDGER_DEV_KEY_FILE": str(work / "dev.key"),
+        }
         run(bin_ / "python", "-c", "import esledger.web.app", cwd=work, env=env)
-        imported = subprocess.run([bin_ / "python", "-c", "import services"], cwd=work, env=env,
-                                  capture_output=True, check=False)
+        imported = subprocess.run(
+            [bin_ / "python", "-c", "import services"], cwd=work, env=env, capture_output=True, check=False
+        )
         if imported.returncode == 0:
             raise SystemExit("smoke: FAILED: `import services` works in the installed venv; it must not")
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         step(f"esledger serve on {url}, SQLite in {work}")
-        server = subprocess.Popen([bin_ / "esledger", "serve", "--port", str(port)], cwd=work, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        server = subprocess.Popen(
+            [bin_ / "esledger", "serve", "--port", str(port)],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 30
             while True:

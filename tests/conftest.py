@@ -1,7 +1,17 @@
 """Shared fixtures. Every API test runs on both backends: embedded SQLite and a real PostgreSQL server.
 
-PostgreSQL tests use a database of their own (created here, dropped at the end) and a fresh schema per test.
-When the server is unreachable they fail with what to do, never skip.
+Tiers (markers applied here, at collection):
+
+    pytest -m unit            # the pure tests (no database), in seconds
+    pytest -m "not postgres"  # everything on SQLite only, no PostgreSQL server needed
+    pytest                    # everything, PostgreSQL included: never skipped
+
+A test that uses no database fixture is marked ``unit``, unless it is marked ``postgres`` by hand (the tests
+of an unreachable server); the PostgreSQL parametrization of ``database_url`` carries ``postgres``. PostgreSQL
+tests use a database of their own (created here, dropped at the end) and a fresh schema per test. When the
+server is unreachable they fail with what to do, never skip.
+
+API tests are async: an ``httpx.AsyncClient`` over the app's ASGI interface, in the test's event loop.
 """
 
 from __future__ import annotations
@@ -11,20 +21,30 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import psycopg
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
 
 from esledger.bootstrap import bootstrap
 from esledger.settings import Settings
 from esledger.web.app import create_app
+from tests.helpers import AFTER_EXAMPLES, POSTGRES, asgi_client, post_examples
 
 ADMIN_URL = os.environ.get("ESLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASE_FIXTURES = {"database_url", "pg_database"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the unit tier: tests that need no database (and are not about PostgreSQL)."""
+    for item in items:
+        if DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())) and not item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.unit)
 
 
 def _with_database(url: str, dbname: str) -> str:
@@ -51,7 +71,7 @@ def pg_database() -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", POSTGRES])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty ledger database on each backend."""
     if request.param == "sqlite":
@@ -73,9 +93,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """The ledger's role (the ledger and its Merkle log) over an ASGI client."""
-    with TestClient(create_app(bootstrap(settings, role="ledger"))) as c:
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The ledger's role (the ledger and its Merkle log) over ASGI."""
+    async with asgi_client(bootstrap(settings, role="ledger")) as c:
         yield c
 
 
@@ -88,36 +108,34 @@ def _free_port() -> int:
 @pytest.fixture
 def live_url(settings: Settings) -> Iterator[str]:
     """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
-    background thread."""
+    background thread: for the CLI, and for clients on connections of their own."""
     app = create_app(bootstrap(settings))
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # log_config=None: the server leaves the process's logging configuration alone (later tests rely on it).
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.02)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+    assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 class FakeClock:
     """A clock the test moves: the ledger records, and the projections evaluate, at its time."""
 
     def __init__(self, start: str = "2026-09-01T09:00:00+08:00") -> None:
-        from datetime import datetime
-
         self.now = datetime.fromisoformat(start)
 
-    def __call__(self):
+    def __call__(self) -> datetime:
         return self.now
 
     def set(self, instant: str) -> None:
-        from datetime import datetime
-
         self.now = datetime.fromisoformat(instant)
 
 
@@ -127,9 +145,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def system(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+async def system(settings: Settings, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
     """Ledger and projections in one process (the embedded arrangement) on the backend under test, with a
     clock the test controls. On PostgreSQL the followers wake on the ledger's LISTEN/NOTIFY channel."""
-    app = create_app(bootstrap(settings.model_copy(update={"max_wait_seconds": 4}), clock=clock))
-    with TestClient(app) as c:
+    async with asgi_client(bootstrap(settings.model_copy(update={"max_wait_seconds": 4}), clock=clock)) as c:
         yield c
+
+
+@pytest.fixture
+async def posted_examples(system: httpx.AsyncClient, clock: FakeClock) -> list[dict]:
+    """Every published example event posted to ``system`` (the clock set after them all); their records."""
+    clock.set(AFTER_EXAMPLES)
+    return await post_examples(system)

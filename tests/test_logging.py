@@ -8,16 +8,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 
 from esledger.bootstrap import bootstrap
 from esledger.core.following import Follower
 from esledger.core.logs import JSONLines, Text, configure_logging
 from esledger.settings import Settings
 from esledger.web.app import create_app
-from tests.helpers import CE, accepted, body, received
+from tests.helpers import CE, accepted, asgi_client, body, received
 
 
 def test_json_lines_carry_the_message_and_every_attached_field() -> None:
@@ -60,19 +60,21 @@ def test_configure_logging_routes_every_logger_to_one_json_handler(capsys: pytes
         root.setLevel(saved[1])
 
 
-def test_a_database_that_does_not_answer_is_logged_with_its_cause(
+@pytest.mark.postgres
+async def test_a_database_that_does_not_answer_is_logged_with_its_cause(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(database_url="postgresql://postgres@127.0.0.1:1/nowhere", dev_key_file=tmp_path / "k")
-    with caplog.at_level(logging.WARNING), TestClient(create_app(bootstrap(settings, role="ledger"))) as client:
-        answer = client.post("/v1/events", content=body(received("GR-LOG-1")), headers=CE)
+    with caplog.at_level(logging.WARNING):
+        async with asgi_client(bootstrap(settings, role="ledger")) as client:
+            answer = await client.post("/v1/events", content=body(received("GR-LOG-1")), headers=CE)
     assert answer.status_code == 503
     causes = [r for r in caplog.records if r.name == "esledger.storage"]
     assert causes and "connect" in causes[-1].cause.lower()
     assert any(r.name == "esledger.http" and "503" in r.getMessage() for r in caplog.records)
 
 
-def test_an_unexpected_error_answers_500_and_is_logged_with_its_traceback(
+async def test_an_unexpected_error_answers_500_and_is_logged_with_its_traceback(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path}/l.sqlite3", dev_key_file=tmp_path / "k")
@@ -82,9 +84,11 @@ def test_an_unexpected_error_answers_500_and_is_logged_with_its_traceback(
     def broken(*_: object, **__: object) -> int:
         raise RuntimeError("a bug")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    # The server error middleware re-raises after answering; the client must not re-raise it here.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         system.storage.store.get().head = broken  # type: ignore[method-assign]
-        answer = client.get("/healthz")
+        answer = await client.get("/healthz")
     assert answer.status_code == 500 and answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"] == "/problems/internal-error" and "a bug" not in answer.text
     logged = [r for r in caplog.records if r.name == "esledger.http" and r.exc_info]

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[1]
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/test"
 

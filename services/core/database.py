@@ -26,7 +26,7 @@ def persistence_env(database_url: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": "5",
         }
     if parts.scheme in ("postgresql", "postgres"):
         query = parse_qs(parts.query)

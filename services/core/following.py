@@ -46,7 +46,9 @@ class Follower:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = 15) -> None:
+        """Stop and wait for the thread: longer than a step can block (a lock wait), so storage is not closed
+        under it."""
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():

@@ -34,7 +34,7 @@ class JSONLines(logging.Formatter):
 class Text(logging.Formatter):
     """``time level logger: message key=value ...``, then the traceback if there is one."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - the stdlib's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         extra = " ".join(f"{k}={v}" for k, v in _fields(record).items())
         return f"{super().formatMessage(record)} {extra}".rstrip()
 
@@ -47,5 +47,7 @@ def configure_logging(form: str = "text", level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)

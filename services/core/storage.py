@@ -16,16 +16,23 @@ class Closable(Protocol):
 T = TypeVar("T", bound=Closable)
 
 
+class Closed(RuntimeError):
+    """The handle was closed: the process is stopping, nothing opens it again."""
+
+
 class Handle(Generic[T]):
     def __init__(self, opener: Callable[[], T]) -> None:
         self._opener = opener
         self._value: T | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def get(self) -> T:
         value = self._value
         if value is None:
             with self._lock:
+                if self._closed:
+                    raise Closed("the storage handle was closed: the process is stopping")
                 if self._value is None:
                     self._value = self._opener()
                 value = self._value
@@ -37,6 +44,7 @@ class Handle(Generic[T]):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._value is not None:
                 self._value.close()
                 self._value = None

@@ -10,7 +10,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
+from httpx import AsyncClient
 
 from tests.helpers import CE, PREFIX, body, examples
 
@@ -28,11 +28,11 @@ def template(act: str) -> dict[str, Any]:
 class Scenario:
     """One case. Each act is recorded ``lag`` after it occurred unless the test says when."""
 
-    def __init__(self, client: TestClient, clock: Any, subject: str, lag: timedelta = timedelta(hours=1)) -> None:
+    def __init__(self, client: AsyncClient, clock: Any, subject: str, lag: timedelta = timedelta(hours=1)) -> None:
         self.client, self.clock, self.subject, self.lag = client, clock, subject, lag
         self.position = 0
 
-    def act(self, act: str, when: str, recorded: str | None = None, **data: Any) -> dict[str, Any]:
+    async def act(self, act: str, when: str, recorded: str | None = None, **data: Any) -> dict[str, Any]:
         occurred = datetime.fromisoformat(when if "T" in when else f"{when}T10:00:00+08:00")
         self.clock.now = datetime.fromisoformat(recorded) if recorded else occurred + self.lag
         event = {
@@ -45,7 +45,7 @@ class Scenario:
             "datacontenttype": "application/json",
             "data": template(act) | data,
         }
-        response = self.client.post("/v1/events", content=body(event), headers=CE)
+        response = await self.client.post("/v1/events", content=body(event), headers=CE)
         assert response.status_code == 201, response.text
         record = response.json()
         self.position = record["position"]
@@ -54,15 +54,15 @@ class Scenario:
     def at(self, instant: str) -> None:
         self.clock.now = datetime.fromisoformat(instant)
 
-    def case(self, **params: Any) -> dict[str, Any]:
-        response = self.client.get(f"/v1/cases/{self.subject}", params={"min_position": self.position, **params})
+    async def case(self, **params: Any) -> dict[str, Any]:
+        response = await self.client.get(f"/v1/cases/{self.subject}", params={"min_position": self.position, **params})
         assert response.status_code == 200, response.text
         return response.json()
 
-    def findings(self, key: str | None = None, **params: Any) -> list[dict[str, Any]]:
-        found = self.case(**params)["findings"]
+    async def findings(self, key: str | None = None, **params: Any) -> list[dict[str, Any]]:
+        found = (await self.case(**params))["findings"]
         return [f for f in found if key is None or f["key"] == key]
 
-    def deadline(self, rule_id: str, **params: Any) -> dict[str, Any]:
-        [d] = [d for d in self.case(**params)["deadlines"] if d["rule_id"] == rule_id]
+    async def deadline(self, rule_id: str, **params: Any) -> dict[str, Any]:
+        [d] = [d for d in (await self.case(**params))["deadlines"] if d["rule_id"] == rule_id]
         return d

@@ -1,28 +1,30 @@
-"""Following the ledger exactly once: read-your-writes, lag, restarts, duplicate delivery, rebuild."""
+"""Following the ledger exactly once: read-your-writes, lag, restarts, duplicate delivery, rebuild, and
+readers polling while the follower catches up."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 
 import psycopg
-import pytest
 from eventsourcing.persistence import Tracking
-from fastapi.testclient import TestClient
+from httpx import AsyncClient
+from typer.testing import CliRunner
 
 from esledger.bootstrap import Storage, bootstrap
+from esledger.cli import app as cli
 from esledger.core.following import Follower
 from esledger.projections.projection import catch_up
 from esledger.projections.rebuild import rebuild
 from esledger.settings import Settings
-from esledger.web.app import create_app
-from tests.helpers import CE, body, examples, received
+from tests.helpers import CE, asgi_client, body, examples, head, post_examples, postgres_only, received
 
 
-def ledger_app(settings: Settings) -> TestClient:
+def ledger_only(settings: Settings) -> AbstractAsyncContextManager[AsyncClient]:
     """The ledger's role alone: nothing follows into the read model but what the test starts."""
-    return TestClient(create_app(bootstrap(settings, role="ledger")))
+    return asgi_client(bootstrap(settings, role="ledger"))
 
 
 @contextmanager
@@ -34,10 +36,16 @@ def storage(url: str) -> Iterator[Storage]:
         opened.close()
 
 
-def follower_for(url: str) -> tuple[Follower, Storage]:
-    opened = Storage(Settings(database_url=url))
-    follower = Follower("projection", lambda: catch_up(opened.store.get(), opened.read_model.get()))
-    return follower, opened
+@contextmanager
+def following(url: str) -> Iterator[None]:
+    """A projection follower of the test's own, stopped before the storage it uses is closed."""
+    with storage(url) as opened:
+        follower = Follower("projection", lambda: catch_up(opened.store.get(), opened.read_model.get()))
+        follower.start()
+        try:
+            yield
+        finally:
+            follower.stop()
 
 
 def rebuilt(url: str) -> int:
@@ -45,23 +53,18 @@ def rebuilt(url: str) -> int:
         return rebuild(s.store.get(), s.read_model.get())
 
 
-def _post_examples(client: TestClient, names: list[str]) -> int:
-    position = 0
-    for name in names:
-        for event in examples()[name]:
-            response = client.post("/v1/events", content=body(event), headers=CE)
-            assert response.status_code == 201, response.text
-            position = response.json()["position"]
-    return position
+async def _last_position(client: AsyncClient, names: list[str]) -> int:
+    """Post the named example scenarios; the position of the last record."""
+    return (await post_examples(client, names))[-1]["position"]
 
 
-def _wait_for(database_url: str, position: int, timeout: float = 15) -> None:
+async def _wait_for(database_url: str, position: int, timeout: float = 15) -> None:
     with storage(database_url) as s:
         view = s.read_model.get()
         deadline = time.monotonic() + timeout
         while view.position() < position:
             assert time.monotonic() < deadline, f"read model stuck at {view.position()} < {position}"
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
 
 
 def _dump(database_url: str) -> tuple[int, dict]:
@@ -70,40 +73,84 @@ def _dump(database_url: str) -> tuple[int, dict]:
         return view.position(), view.all_records()
 
 
-def test_read_your_writes_with_min_position(system: TestClient, clock) -> None:
+async def test_read_your_writes_with_min_position(system: AsyncClient, clock) -> None:
     clock.set("2026-09-22T10:05:00+08:00")
-    record = system.post("/v1/events", content=body(received("GR-P1")), headers=CE).json()
-    answer = system.get("/v1/cases/GR-P1", params={"min_position": record["position"]})
+    record = (await system.post("/v1/events", content=body(received("GR-P1")), headers=CE)).json()
+    answer = await system.get("/v1/cases/GR-P1", params={"min_position": record["position"]})
     assert answer.status_code == 200, answer.text
     assert answer.json()["case_id"] == "GR-P1"
-    health = system.get("/v1/projections/health").json()
+    health = (await system.get("/v1/projections/health")).json()
     assert health["position"] >= record["position"] and health["lag"] == 0 and health["head"] == record["position"]
 
 
-def test_min_position_not_reached_answers_503_with_the_current_position(system: TestClient) -> None:
-    head = system.get("/healthz").json()["head"]
-    response = system.get("/v1/cases", params={"min_position": head + 1000})
+async def test_min_position_not_reached_answers_503_with_the_current_position(settings: Settings, clock) -> None:
+    """The wait is bounded (here briefly, so the test is quick), then the answer says where the read model is."""
+    brief = settings.model_copy(update={"max_wait_seconds": 0.3})
+    async with asgi_client(bootstrap(brief, clock=clock)) as system:
+        position = await head(system)
+        response = await system.get("/v1/cases", params={"min_position": position + 1000})
     assert response.status_code == 503 and "Retry-After" in response.headers
     doc = response.json()
-    assert doc["type"] == "/problems/projection-behind" and doc["position"] == head
+    assert doc["type"] == "/problems/projection-behind" and doc["position"] == position
 
 
-def test_restart_mid_stream_resumes_exactly(settings: Settings) -> None:
+async def test_readers_polling_while_the_follower_catches_up_see_every_acknowledged_write(
+    system: AsyncClient, clock
+) -> None:
+    """Writers post while readers poll, all at once (the app runs storage work in its thread pool), so the
+    follower catches up under reads: every answer with ``min_position`` holds every write acknowledged before
+    it was asked and nothing that was never posted, and the read model's position only moves forward, never
+    past the ledger's head."""
+    clock.set("2026-09-22T10:05:00+08:00")
+    writers, per_writer, readers = 4, 20, 4
+    subjects = {f"GR-RW-{w}-{n}" for w in range(writers) for n in range(per_writer)}
+    acknowledged: dict[str, int] = {}
+    first_write = asyncio.Event()
+
+    async def write(w: int) -> None:
+        for n in range(per_writer):
+            response = await system.post("/v1/events", content=body(received(f"GR-RW-{w}-{n}")), headers=CE)
+            assert response.status_code == 201, response.text
+            acknowledged[f"GR-RW-{w}-{n}"] = response.json()["position"]
+            first_write.set()
+
+    async def read() -> None:
+        await first_write.wait()
+        seen = 0
+        while True:
+            done = len(acknowledged) == len(subjects)  # one more round after the last write
+            known = dict(acknowledged)
+            newest = max(known, key=known.__getitem__)
+            case = await system.get(f"/v1/cases/{newest}", params={"min_position": known[newest]})
+            assert case.status_code == 200 and case.json()["case_id"] == newest, case.text
+            listed = await system.get("/v1/cases", params={"min_position": known[newest]})
+            assert listed.status_code == 200, listed.text
+            assert known.keys() <= {c["case_id"] for c in listed.json()["cases"]} <= subjects
+            health = (await system.get("/v1/projections/health")).json()
+            assert max(seen, known[newest]) <= health["position"] <= health["head"], health
+            seen = health["position"]
+            if done:
+                return
+
+    async with asyncio.timeout(60), asyncio.TaskGroup() as tasks:  # a failure cancels the others
+        for w in range(writers):
+            tasks.create_task(write(w))
+        for _ in range(readers):
+            tasks.create_task(read())
+    final = await system.get("/v1/cases", params={"min_position": max(acknowledged.values())})
+    assert {c["case_id"] for c in final.json()["cases"]} == subjects
+
+
+async def test_restart_mid_stream_resumes_exactly(settings: Settings) -> None:
     url = settings.database_url
-    with ledger_app(settings) as ledger:
-        follower, opened = follower_for(url)
-        follower.start()
-        first = _post_examples(ledger, ["grievance.jsonl", "major_penalty.jsonl"])
-        _wait_for(url, first)
-        follower.stop()
-        opened.close()
-        last = _post_examples(ledger, ["inspection.jsonl", "record_filing.jsonl"])
+    async with ledger_only(settings) as ledger:
+        with following(url):
+            first = await _last_position(ledger, ["grievance.jsonl", "major_penalty.jsonl"])
+            await _wait_for(url, first)
+        last = await _last_position(ledger, ["inspection.jsonl", "record_filing.jsonl"])
         assert _dump(url)[0] == first  # nothing followed while stopped
-        follower, opened = follower_for(url)
-        follower.start()
-        _wait_for(url, last)
-        follower.stop()
-        opened.close()
+        with following(url):
+            await _wait_for(url, last)
     position, followed = _dump(url)
     assert position == last
     assert sum(len(v) for v in followed.values()) == sum(
@@ -114,10 +161,10 @@ def test_restart_mid_stream_resumes_exactly(settings: Settings) -> None:
     assert _dump(url) == (position, followed)
 
 
-def test_duplicate_delivery_changes_nothing(settings: Settings) -> None:
+async def test_duplicate_delivery_changes_nothing(settings: Settings) -> None:
     url = settings.database_url
-    with ledger_app(settings) as ledger:
-        last = _post_examples(ledger, ["major_penalty.jsonl"])
+    async with ledger_only(settings) as ledger:
+        last = await _last_position(ledger, ["major_penalty.jsonl"])
     assert rebuilt(url) == last
     before = _dump(url)
     with storage(url) as s:
@@ -126,47 +173,44 @@ def test_duplicate_delivery_changes_nothing(settings: Settings) -> None:
     assert _dump(url) == before
 
 
-def test_rebuild_gives_identical_answers(system: TestClient, clock, settings: Settings) -> None:
-    clock.set("2026-11-27T12:00:00+08:00")
-    last = _post_examples(system, list(examples()))
-    live = system.get("/v1/cases", params={"min_position": last}).json()
-    findings = system.get("/v1/findings").json()
+async def test_rebuild_gives_identical_answers(
+    system: AsyncClient, posted_examples: list[dict], settings: Settings
+) -> None:
+    last = posted_examples[-1]["position"]
+    live = (await system.get("/v1/cases", params={"min_position": last})).json()
+    findings = (await system.get("/v1/findings")).json()
     rebuilt(settings.database_url)
-    assert system.get("/v1/cases").json() == live
-    assert system.get("/v1/findings").json() == findings
+    assert (await system.get("/v1/cases")).json() == live
+    assert (await system.get("/v1/findings")).json() == findings
 
 
-def test_rebuild_command_reports_progress_and_the_position(settings: Settings) -> None:
-    from typer.testing import CliRunner
-
-    from esledger.cli import app as cli
-
-    with ledger_app(settings) as ledger:
-        last = _post_examples(ledger, ["grievance.jsonl"])
+async def test_rebuild_command_reports_progress_and_the_position(settings: Settings) -> None:
+    async with ledger_only(settings) as ledger:
+        last = await _last_position(ledger, ["grievance.jsonl"])
     result = CliRunner().invoke(cli, ["projections", "rebuild", "--database", settings.database_url])
     assert result.exit_code == 0, result.output
     assert f"read model rebuilt up to ledger position {last}" in result.output
     assert _dump(settings.database_url)[0] == last
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_a_lost_connection_restarts_the_runner_instead_of_stalling(
-    system: TestClient, clock, database_url: str
+@postgres_only
+async def test_a_lost_connection_restarts_the_runner_instead_of_stalling(
+    system: AsyncClient, clock, database_url: str
 ) -> None:
     """Every connection to the database is killed (as a server restart or a network cut would): the
     LISTEN/NOTIFY runner fails, its supervisor restarts it, and the read model catches up."""
     clock.set("2026-09-22T12:00:00+08:00")
-    first = system.post("/v1/events", content=body(received("GR-LOST-1")), headers=CE).json()
-    assert system.get("/v1/cases/GR-LOST-1", params={"min_position": first["position"]}).status_code == 200
+    first = (await system.post("/v1/events", content=body(received("GR-LOST-1")), headers=CE)).json()
+    assert (await system.get("/v1/cases/GR-LOST-1", params={"min_position": first["position"]})).status_code == 200
     with psycopg.connect(database_url.split("?")[0], autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-    second = system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
+    second = await system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
     if second.status_code == 503:  # the pool noticed first; the client retries as Retry-After says
-        second = system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
+        second = await system.post("/v1/events", content=body(received("GR-LOST-2")), headers=CE)
     assert second.status_code == 201, second.text
-    answer = system.get("/v1/cases/GR-LOST-2", params={"min_position": second.json()["position"]})
+    answer = await system.get("/v1/cases/GR-LOST-2", params={"min_position": second.json()["position"]})
     assert answer.status_code == 200, answer.text
-    assert system.get("/v1/projections/health").json()["restarts"] >= 1
+    assert (await system.get("/v1/projections/health")).json()["restarts"] >= 1

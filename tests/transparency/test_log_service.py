@@ -6,7 +6,8 @@ import base64
 from pathlib import Path
 
 import orjson
-from fastapi.testclient import TestClient
+import pytest
+from httpx import AsyncClient
 from typer.testing import CliRunner
 
 from esledger.cli import app as cli
@@ -18,63 +19,53 @@ from tests.helpers import CE, body, examples
 runner = CliRunner()
 
 
-def _load(client: TestClient) -> list[dict]:
-    client.app.state.system.clock.set("2026-11-27T12:00:00+08:00")  # the system's simulated clock
-    records = []
-    for events in examples().values():
-        for event in events:
-            response = client.post("/v1/events", content=body(event), headers=CE)
-            assert response.status_code == 201
-            records.append(response.json())
-    return records
-
-
 def _b(text: str) -> bytes:
     return base64.b64decode(text)
 
 
-def test_every_event_is_a_leaf_in_commit_order_and_proofs_verify(system: TestClient) -> None:
-    records = _load(system)
-    first = system.post("/v1/checkpoints").json()
-    key = system.get("/v1/checkpoints/key").text.strip()
+async def test_every_event_is_a_leaf_in_commit_order_and_proofs_verify(
+    system: AsyncClient, posted_examples: list[dict]
+) -> None:
+    first = (await system.post("/v1/checkpoints")).json()
+    key = (await system.get("/v1/checkpoints/key")).text.strip()
     signed = verify_checkpoint(first["checkpoint"], key)
-    assert signed.size == len(records) == first["tree_size"]
-    assert system.get("/v1/checkpoints/latest").text == first["checkpoint"]
-    for index, record in enumerate(records):
-        proof = system.get(
-            "/v1/proofs/inclusion", params={"position": record["position"], "tree_size": signed.size}
+    assert signed.size == len(posted_examples) == first["tree_size"]
+    assert (await system.get("/v1/checkpoints/latest")).text == first["checkpoint"]
+    for index, record in enumerate(posted_examples):
+        proof = (
+            await system.get("/v1/proofs/inclusion", params={"position": record["position"], "tree_size": signed.size})
         ).json()
         assert proof["leaf_index"] == index
         assert _b(proof["leaf_hash"]) == record_leaf_hash(record)
         merkle.verify_inclusion(
             record_leaf_hash(record), index, signed.size, [_b(h) for h in proof["inclusion_path"]], signed.root
         )
-    more = system.post(
+    more = await system.post(
         "/v1/events", content=body(examples()["grievance.jsonl"][0] | {"id": "again-1", "subject": "GR-X"}), headers=CE
     )
     assert more.status_code == 201
-    second = verify_checkpoint(system.post("/v1/checkpoints").json()["checkpoint"], key)
+    second = verify_checkpoint((await system.post("/v1/checkpoints")).json()["checkpoint"], key)
     assert second.size == signed.size + 1
-    proof = system.get("/v1/proofs/consistency", params={"from": signed.size, "to": second.size}).json()
+    proof = (await system.get("/v1/proofs/consistency", params={"from": signed.size, "to": second.size})).json()
     merkle.verify_consistency(
         signed.size, second.size, signed.root, second.root, [_b(h) for h in proof["consistency_path"]]
     )
-    history = system.get("/v1/checkpoints").json()["checkpoints"]
+    history = (await system.get("/v1/checkpoints")).json()["checkpoints"]
     assert [c["tree_size"] for c in history[:2]] == [second.size, signed.size]
 
 
-def test_proof_requests_outside_the_log_are_problems(system: TestClient) -> None:
-    _load(system)
-    size = system.post("/v1/checkpoints").json()["tree_size"]
-    assert system.get("/v1/proofs/consistency", params={"from": 1, "to": size + 5}).status_code == 400
-    assert system.get("/v1/proofs/inclusion", params={"position": 10**9}).status_code == 404
+@pytest.mark.usefixtures("posted_examples")
+async def test_proof_requests_outside_the_log_are_problems(system: AsyncClient) -> None:
+    size = (await system.post("/v1/checkpoints")).json()["tree_size"]
+    assert (await system.get("/v1/proofs/consistency", params={"from": 1, "to": size + 5})).status_code == 400
+    assert (await system.get("/v1/proofs/inclusion", params={"position": 10**9})).status_code == 404
 
 
-def test_a_case_bundle_verifies_offline_with_only_the_public_key(
-    system: TestClient, settings, tmp_path: Path, monkeypatch
+@pytest.mark.usefixtures("posted_examples")
+async def test_a_case_bundle_verifies_offline_with_only_the_public_key(
+    system: AsyncClient, settings, tmp_path: Path, monkeypatch
 ) -> None:
-    _load(system)
-    key = system.get("/v1/checkpoints/key").text.strip()
+    key = (await system.get("/v1/checkpoints/key")).text.strip()
     monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     out = tmp_path / "case.bundle.json"
     exported = runner.invoke(
@@ -97,22 +88,21 @@ def test_a_case_bundle_verifies_offline_with_only_the_public_key(
     assert "case 'IN-2026-0042' version 4: hash chain" in altered.output
 
 
-def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed_then_changed(
-    system: TestClient, settings, tmp_path: Path, monkeypatch
+async def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed_then_changed(
+    system: AsyncClient, posted_examples: list[dict], settings, tmp_path: Path, monkeypatch
 ) -> None:
-    records = _load(system)
-    key = system.get("/v1/checkpoints/key").text.strip()
-    kept = system.post("/v1/checkpoints").json()
+    key = (await system.get("/v1/checkpoints/key")).text.strip()
+    kept = (await system.post("/v1/checkpoints")).json()
     (tmp_path / "kept.checkpoint").write_text(kept["checkpoint"])
     extra = examples()["grievance.jsonl"][0] | {"id": "later-1", "subject": "GR-LATER"}
-    assert system.post("/v1/events", content=body(extra), headers=CE).status_code == 201
+    assert (await system.post("/v1/events", content=body(extra), headers=CE)).status_code == 201
     monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     out = tmp_path / "since.bundle.json"
     args = ["export", "--case", "GR-LATER", "--out", str(out), "--database", settings.database_url]
     assert runner.invoke(cli, args).exit_code == 0
 
     unproven = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
-    assert unproven.exit_code == 1 and f"--since-size {len(records)}" in unproven.output
+    assert unproven.exit_code == 1 and f"--since-size {len(posted_examples)}" in unproven.output
 
     assert runner.invoke(cli, [*args, "--since-size", str(kept["tree_size"])]).exit_code == 0
     proven = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
@@ -123,4 +113,4 @@ def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed_then_
     path[0] = base64.b64encode(bytes(32)).decode()
     out.write_bytes(orjson.dumps(bundle))
     broken = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
-    assert broken.exit_code == 1 and f"FAIL consistency from checkpoint {len(records)}" in broken.output
+    assert broken.exit_code == 1 and f"FAIL consistency from checkpoint {len(posted_examples)}" in broken.output

@@ -8,34 +8,35 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
+from httpx import AsyncClient
 from typer.testing import CliRunner
 
+from esledger.bootstrap import bootstrap
 from esledger.cli import app as cli
 from esledger.core.database import persistence_env
-from tests.helpers import CE, body, examples
+from esledger.settings import Settings
+from tests.helpers import AFTER_EXAMPLES, asgi_client, post_examples, postgres_only
 
 runner = CliRunner()
 TARGET = ("IN-2026-0042", 4)
 
 
 @contextmanager
-def superuser(database_url: str) -> Iterator[tuple[Callable[..., list[Any]], str]]:
+def superuser(database_url: str) -> Iterator[tuple[Callable[..., list[Any]], str, str]]:
     """Run SQL as the administrator, with the append-only triggers bypassed (as a malicious DBA could)."""
     env = persistence_env(database_url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        conn = sqlite3.connect(env["SQLITE_DBNAME"], isolation_level=None)
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            conn.execute(f"DROP TRIGGER {name}")
-        yield (lambda q, p=(): conn.execute(q.replace("%s", "?"), p).fetchall()), "stored_events", "rowid"
-        conn.close()
+        with closing(sqlite3.connect(env["SQLITE_DBNAME"], isolation_level=None)) as conn:
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                conn.execute(f"DROP TRIGGER {name}")
+            yield (lambda q, p=(): conn.execute(q.replace("%s", "?"), p).fetchall()), "stored_events", "rowid"
         return
     with psycopg.connect(database_url.split("?")[0], autocommit=True) as conn:
         conn.execute("SET session_replication_role = replica")
@@ -48,8 +49,8 @@ def superuser(database_url: str) -> Iterator[tuple[Callable[..., list[Any]], str
         yield run, "ledger_events", "notification_id"
 
 
-def _position(client: TestClient, case_id: str, version: int) -> int:
-    return client.get(f"/v1/cases/{case_id}/events/{version}").json()["position"]
+async def _position(client: AsyncClient, case_id: str, version: int) -> int:
+    return (await client.get(f"/v1/cases/{case_id}/events/{version}")).json()["position"]
 
 
 def change_payload_byte(run: Callable[..., list[Any]], table: str, col: str, position: int) -> None:
@@ -94,19 +95,16 @@ KEY_COLUMNS = {
     [change_payload_byte, delete_row, swap_rows, alter_recorded_time],
     ids=["payload-byte", "delete-row", "swap-rows", "recorded-time"],
 )
-def test_tampering_is_detected_and_named(
-    system: TestClient, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]
+@pytest.mark.usefixtures("posted_examples")
+async def test_tampering_is_detected_and_named(
+    system: AsyncClient, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]
 ) -> None:
-    system.app.state.system.clock.set("2026-11-27T12:00:00+08:00")
-    for events in examples().values():
-        for event in events:
-            assert system.post("/v1/events", content=body(event), headers=CE).status_code == 201
-    earlier = system.post("/v1/checkpoints").json()
-    key = system.get("/v1/checkpoints/key").text.strip()
+    earlier = (await system.post("/v1/checkpoints")).json()
+    key = (await system.get("/v1/checkpoints/key")).text.strip()
     monkeypatch.setenv("ESLEDGER_DEV_KEY_FILE", str(settings.dev_key_file))
     clean = runner.invoke(cli, ["verify", "--live", "--key", key, "--database", settings.database_url])
     assert clean.exit_code == 0, clean.output
-    position = _position(system, *TARGET)
+    position = await _position(system, *TARGET)
 
     with superuser(settings.database_url) as (run, table, col):
         tamper(run, table, col, position)
@@ -135,18 +133,19 @@ def test_tampering_is_detected_and_named(
     assert "FAIL" in checked.output and ("IN-2026-0042" in checked.output), checked.output
 
 
-def test_the_triggers_refuse_update_delete_and_truncate(system: TestClient, settings) -> None:
-    system.app.state.system.clock.set("2026-11-27T12:00:00+08:00")
-    for event in examples()["major_penalty.jsonl"]:
-        system.post("/v1/events", content=body(event), headers=CE)
-    system.post("/v1/checkpoints")
+async def test_the_triggers_refuse_update_delete_and_truncate(system: AsyncClient, clock, settings) -> None:
+    clock.set(AFTER_EXAMPLES)
+    await post_examples(system, ["major_penalty.jsonl"])
+    assert (await system.post("/v1/checkpoints")).status_code == 201
     env = persistence_env(settings.database_url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        conn = sqlite3.connect(env["SQLITE_DBNAME"])
-        for table in ("stored_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints"):
-            for statement in (f"UPDATE {table} SET rowid = rowid", f"DELETE FROM {table}"):
-                with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                    conn.execute(statement)
+        # Autocommit, and closed: a refused statement must not leave a transaction holding the write lock,
+        # which would stall the followers for the whole lock timeout.
+        with closing(sqlite3.connect(env["SQLITE_DBNAME"], isolation_level=None)) as conn:
+            for table in ("stored_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints"):
+                for statement in (f"UPDATE {table} SET rowid = rowid", f"DELETE FROM {table}"):
+                    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                        conn.execute(statement)
         return
     with psycopg.connect(settings.database_url.split("?")[0], autocommit=True) as conn:
         conn.execute(f"SET search_path = {env['POSTGRES_SCHEMA']}")
@@ -160,24 +159,17 @@ def test_the_triggers_refuse_update_delete_and_truncate(system: TestClient, sett
                     conn.execute(statement)
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_the_service_runs_as_a_role_that_may_only_insert_and_select(database_url: str, tmp_path: Path) -> None:
-    from esledger.bootstrap import bootstrap
-    from esledger.settings import Settings
-    from esledger.web.app import create_app
-
+@postgres_only
+async def test_the_service_runs_as_a_role_that_may_only_insert_and_select(database_url: str, tmp_path: Path) -> None:
     role = f"esledger_app_{uuid.uuid4().hex[:8]}"
     granted = runner.invoke(cli, ["db", "grant", role, "--password", "s3cret", "--database", database_url])
     assert granted.exit_code == 0, granted.output
     parts = urlsplit(database_url)
     as_app = f"postgresql://{role}:s3cret@{parts.hostname}:{parts.port}{parts.path}?{parts.query}&create_tables=false"
     try:
-        app = create_app(bootstrap(Settings(database_url=as_app, dev_key_file=tmp_path / "k")))
-        with TestClient(app) as client:
-            for event in examples()["grievance.jsonl"]:
-                response = client.post("/v1/events", content=body(event), headers=CE)
-                assert response.status_code == 201, response.text
-            assert client.post("/v1/checkpoints").status_code == 201
+        async with asgi_client(bootstrap(Settings(database_url=as_app, dev_key_file=tmp_path / "k"))) as client:
+            await post_examples(client, ["grievance.jsonl"])
+            assert (await client.post("/v1/checkpoints")).status_code == 201
         schema = parts.query.removeprefix("schema=")
         with psycopg.connect(as_app.split("?")[0], autocommit=True) as conn:  # the role itself, directly
             for statement in (
