@@ -1,7 +1,7 @@
 """The read side: follows the ledger's global order and answers inspectors' and reviewers' questions.
 
-``view.py`` (the read model and its tracking position, committed together) ← ``projection.py`` (what an
-event does to the read model) ← ``follower.py`` (PostgreSQL LISTEN/NOTIFY runner, supervised; in-process
-polling on SQLite) — and ``queries.py`` (answers, through the pure domain core, at a request time or
-``as_of``) → ``api.py`` (HTTP). ``rebuild.py`` recomputes the read model from position 0.
+``projection.py`` copies each ledger entry into ``readmodel.py`` (the records and the tracking position,
+committed together: exactly once) — run by a follower that the composition root starts — and
+``queries.py`` answers through the pure domain core, at the request time or ``as_of``; ``service.py`` and
+``api.py`` serve them. ``rebuild.py`` recomputes the read model from position 0.
 """

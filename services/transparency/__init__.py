@@ -1,2 +1,4 @@
-"""Tamper evidence, pure and storage-free: the RFC 9162 Merkle log (``merkle``), signed notes (``note``) and
-checkpoints (``checkpoint``). The ledger stores what these compute; an offline verifier needs only these."""
+"""Tamper evidence: the RFC 9162 Merkle log (``merkle``), C2SP signed notes (``note``) and checkpoints
+(``checkpoint``), the leaf format (``leaf``) — pure, all an offline verifier needs — and their storage
+(``logstore``), the sequencer and proofs (``service``), evidence bundles (``bundle``) and the live audit
+(``audit``)."""
