@@ -9,6 +9,7 @@ read from the checkout, and the import name is the project's own (`import servic
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,6 +32,19 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     if result.returncode != 0:
         raise SystemExit(f"smoke: FAILED: {' '.join(map(str, args))}\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def first_key(log: Path) -> str | None:
+    """The operator's key the first start prints, once."""
+    found = re.search(r"^\s+(esl_operator\.1_\S+)$", log.read_text(), re.M)
+    return found.group(1) if found else None
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def free_port() -> int:
@@ -66,31 +80,33 @@ def main() -> None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         step(f"esledger serve on {url}, SQLite in {work}")
-        server = subprocess.Popen(
-            [bin_ / "esledger", "serve", "--port", str(port)],
-            cwd=work,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        log = work / "serve.log"
+        with log.open("w") as output:
+            server = subprocess.Popen(
+                [bin_ / "esledger", "serve", "--port", str(port)],
+                cwd=work,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         try:
             deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
+            while (key := first_key(log)) is None or not answers(url):
                 if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read() if server.stdout else ""
-                    raise SystemExit(f"smoke: FAILED: the server did not start\n{output}")
+                    raise SystemExit(f"smoke: FAILED: the server did not start and print its key\n{log.read_text()}")
                 time.sleep(0.2)
-            step("esledger demo")
-            print(run(bin_ / "esledger", "demo", "--url", url, cwd=work, env=env), end="", file=sys.stderr)
-            head = httpx.get(f"{url}/healthz").json()["head"]
-            breaches = httpx.get(f"{url}/v1/cases", params={"has_breach": "true", "min_position": head}).json()
-            findings = httpx.get(f"{url}/v1/findings").json()
+            step("the first start printed the operator's key; a read without it is refused")
+            if httpx.get(f"{url}/v1/cases").status_code != 401:
+                raise SystemExit("smoke: FAILED: /v1/cases answered without a credential")
+            step("esledger demo, with the operator's key")
+            demo = run(bin_ / "esledger", "demo", "--url", url, cwd=work, env=env | {"ESLEDGER_API_KEY": key})
+            print(demo, end="", file=sys.stderr)
+            signed_in = {"Authorization": f"Bearer {key}"}
+            head = httpx.get(f"{url}/v1/events", params={"limit": 1}, headers=signed_in).json()["head"]
+            query = {"has_breach": "true", "min_position": head}
+            breaches = httpx.get(f"{url}/v1/cases", params=query, headers=signed_in).json()
+            findings = httpx.get(f"{url}/v1/findings", headers=signed_in).json()
             if not breaches["count"] or not findings["count"]:
                 raise SystemExit(f"smoke: FAILED: no breach or no finding after the demo: {breaches} {findings}")
             step(f"{breaches['count']} case(s) with a breach, {findings['count']} finding(s)")

@@ -9,9 +9,15 @@ to do; a database that is down does not: requests answer 503 and followers retry
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from esledger.access.oidc import TokenValidator
+from esledger.access.ratelimit import RateLimiter
+from esledger.access.registry import PrincipalRegistry
+from esledger.access.service import AccessService
 from esledger.core.availability import Availability
 from esledger.core.database import is_postgres
 from esledger.core.errors import StorageUnavailable
@@ -26,12 +32,14 @@ from esledger.projections import readmodel
 from esledger.projections.projection import catch_up
 from esledger.projections.readmodel import PostgresReadModel, ReadModel, SQLiteReadModel
 from esledger.projections.service import ProjectionService
-from esledger.rulefiles import load_policy
+from esledger.rulefiles import load_organisations, load_policy
 from esledger.settings import Settings
 from esledger.transparency import logstore
 from esledger.transparency.logstore import MerkleStore, PostgresMerkleStore, SQLiteMerkleStore
 from esledger.transparency.service import TransparencyService
 from esledger.transparency.signer import load_signer
+
+logger = logging.getLogger("esledger")
 
 Role = Literal["all", "ledger", "projections"]
 ROLES: tuple[Role, ...] = ("all", "ledger", "projections")
@@ -70,24 +78,41 @@ class System:
     schemas: SchemaDirectory
     catalog: Catalog
     storage: Storage
+    access: AccessService
+    internal: LedgerService
+    """The ledger's write path for what the ledger records itself (principals), in every role."""
     ledger: LedgerService | None = None
     projections: ProjectionService | None = None
     transparency: TransparencyService | None = None
     followers: list[Follower] = field(default_factory=list)
 
+    announce: Callable[[str], None] = lambda key: None
+    """Told the operator's API key when a first start registers it (``esledger serve`` prints it, once)."""
+
     def start(self) -> None:
         self.storage.open()
+        if self.access.disabled:
+            logger.warning(
+                "AUTHENTICATION IS OFF (ESLEDGER_AUTH_DISABLED): every request acts as an all-powerful "
+                "developer; never run this way outside a development machine"
+            )
+        else:
+            self._first_start()
         for follower in self.followers:
             follower.start()
+
+    def _first_start(self) -> None:
+        """Register the operator on a deployment with no principal (a database that is down: next start)."""
+        given = self.settings.admin_key.get_secret_value() if self.settings.admin_key else None
+        with contextlib.suppress(StorageUnavailable), self.storage.availability.guard():
+            key = self.access.registry.ensure_operator(given)
+            if key is not None:
+                self.announce(key)
 
     def close(self) -> None:
         for follower in self.followers:
             follower.stop()
         self.storage.close()
-
-    def notify_followers(self) -> None:
-        for follower in self.followers:
-            follower.notify()
 
 
 def bootstrap(
@@ -98,8 +123,33 @@ def bootstrap(
     schemas = SchemaDirectory.locate(settings.schemas_dir)
     catalog = Catalog.load(schemas)
     storage = Storage(settings)
-    system = System(settings, clock, schemas, catalog, storage)
     listen = (settings.database_url, EVENTS_TABLE) if is_postgres(settings.database_url) else None
+    followers: list[Follower] = []
+
+    def notify_followers() -> None:
+        for follower in followers:
+            follower.notify()
+
+    ledger = LedgerService(
+        storage.store,
+        storage.availability,
+        catalog,
+        clock,
+        max_future_seconds=settings.max_future_seconds,
+        on_append=notify_followers,
+    )
+    registry = PrincipalRegistry(
+        ledger, storage.store, storage.availability, clock, cache_seconds=settings.auth_cache_seconds
+    )
+    access = AccessService(
+        registry,
+        load_organisations(schemas),
+        tokens=token_validator(settings),
+        requests=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        failures=RateLimiter(settings.failed_auth_per_minute / 60, max(1, int(settings.failed_auth_per_minute))),
+        disabled=settings.auth_disabled,
+    )
+    system = System(settings, clock, schemas, catalog, storage, access, ledger, followers=followers)
 
     if role in ("all", "projections"):
         follower = None
@@ -115,6 +165,7 @@ def bootstrap(
             load_policy(settings, schemas, catalog),
             clock,
             max_wait_seconds=settings.max_wait_seconds,
+            hidden_kinds=frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal),
             follower=follower,
         )
     if role in ("all", "ledger"):
@@ -129,13 +180,20 @@ def bootstrap(
         )
         if follow:
             system.followers.append(Follower("sequencer", system.transparency.sequence, listen=listen))
-        system.ledger = LedgerService(
-            storage.store,
-            storage.availability,
-            catalog,
-            clock,
-            principal=settings.principal,
-            max_future_seconds=settings.max_future_seconds,
-            on_append=system.notify_followers,
-        )
+        system.ledger = ledger
     return system
+
+
+def token_validator(settings: Settings) -> TokenValidator | None:
+    """Single sign-on, when an issuer is configured."""
+    if settings.oidc_issuer is None:
+        return None
+    return TokenValidator(
+        settings.oidc_issuer,
+        settings.oidc_audience,
+        settings.oidc_jwks_url,
+        settings.oidc_jwks_file,
+        roles_claim=settings.oidc_roles_claim,
+        units_claim=settings.oidc_units_claim,
+        cases_claim=settings.oidc_cases_claim,
+    )

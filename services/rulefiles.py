@@ -14,6 +14,7 @@ from esledger.core.errors import ConfigurationError
 from esledger.core.schemas import SchemaDirectory
 from esledger.domain.calendar import Calendar, calendar_from
 from esledger.domain.casefile import Policy
+from esledger.domain.organisations import Organisations, organisations_from
 from esledger.domain.presentation import Titles
 from esledger.domain.rules import RuleSet, rulesets_from
 from esledger.domain.validation import RuleDataError, RuleSchemas
@@ -27,6 +28,7 @@ def rule_schemas(schemas: SchemaDirectory) -> RuleSchemas:
     return RuleSchemas.from_documents(
         ruleset=schemas.read_json(f"{RULES}/ruleset.schema.json"),
         holiday_data=schemas.read_json(f"{RULES}/holiday-data.schema.json"),
+        units=schemas.read_json("units/units.schema.json"),
     )
 
 
@@ -80,3 +82,13 @@ def load_policy(settings: Settings, schemas: SchemaDirectory, catalog: Catalog) 
         yellow_working_days=settings.yellow_working_days,
         violation_notice_days=settings.violation_notice_days,
     )
+
+
+def load_organisations(schemas: SchemaDirectory | None = None) -> Organisations:
+    """The units and their hierarchy (``units/units.json``)."""
+    schemas = schemas or SchemaDirectory.locate()
+    document = schemas.read_json("units/units.json")
+    try:
+        return organisations_from(document, rule_schemas(schemas), "units/units.json")
+    except RuleDataError as exc:
+        raise ConfigurationError(str(exc)) from exc

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,9 +27,6 @@ class Settings(BaseSettings):
         None,
         description="a folder holding the published schemas (catalog, events, rules, holiday data, examples) "
         "to use instead of the ones shipped in the package; every reader follows it",
-    )
-    principal: str = Field(
-        "local-operator", description="who records events, kept on every record and covered by its hash"
     )
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1, description="larger request bodies get 413")
     max_batch_events: int = Field(1000, ge=1, description="most events in one batch")
@@ -68,6 +65,47 @@ class Settings(BaseSettings):
     log_origin: str = Field("zfjd-ledger.local/dev", description="the checkpoint origin of a generated development key")
     checkpoint_interval_seconds: float = Field(10.0, gt=0, description="periodic checkpoints, when the tree grew")
 
+    # -- who may do what ------------------------------------------------------------------------------------
+    auth_disabled: bool = Field(
+        False,
+        description="development only: no authentication, every request is an all-powerful developer; "
+        "refused unless the service listens on loopback, and logged loudly on every start",
+    )
+    admin_key: SecretStr | None = Field(
+        None,
+        description="the first start's operator key (an `esl_…` key of generation 1, `esledger principals "
+        "newkey`); without it the first start makes one and prints it once",
+    )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="how long a process trusts a principal it looked up (a revoked key stops working "
+        "in every process within this time)",
+    )
+    rate_limit_per_second: float = Field(50.0, gt=0, description="requests per second each principal may make")
+    rate_limit_burst: int = Field(
+        200, ge=1, description="requests a principal may make at once before the rate applies"
+    )
+    failed_auth_per_minute: float = Field(
+        10.0, gt=0, description="failed sign-ins per minute from one client address before it gets 429"
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="single sign-on: the OpenID Connect issuer whose tokens are accepted (`iss`); unset: API keys only",
+    )
+    oidc_audience: str = Field("esledger", description="single sign-on: the audience tokens must name (`aud`)")
+    oidc_jwks_url: str | None = Field(None, description="single sign-on: the issuer's JWKS URL (cached)")
+    oidc_jwks_file: Path | None = Field(None, description="single sign-on: a JWKS file, instead of the URL")
+    oidc_roles_claim: str = Field("esledger_roles", description="single sign-on: the claim listing role names")
+    oidc_units_claim: str = Field(
+        "esledger_units",
+        description="single sign-on: the claim listing unit codes "
+        "(jurisdiction of inspector/supervisor, own units of respondent)",
+    )
+    oidc_cases_claim: str = Field(
+        "esledger_cases", description="single sign-on: the claim listing the case ids shared with an observer"
+    )
+
     # -- operations ----------------------------------------------------------------------------------------
     logging_format: Literal["text", "json"] = Field(
         "text", description="`json`: one JSON object per line (for collectors); `text`: for people"
@@ -80,6 +118,7 @@ def settings_table() -> str:
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
+        default = default.get_secret_value() if isinstance(default, SecretStr) else default
         shown = "none" if default is None else f"`{default}`" if default not in ("", [], {}) else f"`{default!r}`"
         if isinstance(default, (list, dict)):
             shown = f"`{default}`"

@@ -34,7 +34,7 @@ import uvicorn
 from esledger.bootstrap import bootstrap
 from esledger.settings import Settings
 from esledger.web.app import create_app
-from tests.helpers import AFTER_EXAMPLES, POSTGRES, asgi_client, post_examples
+from tests.helpers import AFTER_EXAMPLES, POSTGRES, TESTER, TESTER_GRANTS, asgi_client, key_for, post_examples
 
 ADMIN_URL = os.environ.get("ESLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE_FIXTURES = {"database_url", "pg_database"}
@@ -89,7 +89,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The backend under test, and a development key of the test's own (never the repository's var/)."""
-    return Settings(database_url=database_url, principal="test-recorder", dev_key_file=tmp_path / "dev.key")
+    return Settings(database_url=database_url, dev_key_file=tmp_path / "dev.key")
 
 
 @pytest.fixture
@@ -106,10 +106,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_url(settings: Settings) -> Iterator[str]:
+def live_url(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
-    background thread: for the CLI, and for clients on connections of their own."""
-    app = create_app(bootstrap(settings))
+    background thread: for the CLI, and for clients on connections of their own. The tester's key is in
+    ESLEDGER_API_KEY (where the CLI looks for it; ``live_headers()`` for other clients)."""
+    system = bootstrap(settings)
+    app = create_app(system)
     port = _free_port()
     # log_config=None: the server leaves the process's logging configuration alone (later tests rely on it).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
@@ -120,6 +122,7 @@ def live_url(settings: Settings) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.02)
+    monkeypatch.setenv("ESLEDGER_API_KEY", key_for(system, TESTER, TESTER_GRANTS))
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)

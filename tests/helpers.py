@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +12,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from starlette.concurrency import run_in_threadpool
 
+from esledger.access.principals import Grant, Principal
 from esledger.bootstrap import System
 from esledger.web.app import create_app
 
@@ -91,21 +94,55 @@ def body(event: Any) -> bytes:
     return orjson.dumps(event)
 
 
+TESTER = "tester"
+TESTER_GRANTS = [{"role": "source", "source": "*"}, {"role": "reviewer"}, {"role": "admin"}]
+"""The principal API tests act as unless they say otherwise: posts anything, reads everything, administers."""
+TEST_ADMIN = Principal("test:setup", "the test's own setup", (Grant("admin"),))
+
+
+def key_for(system: System, name: str, grants: list[dict[str, Any]]) -> str:
+    """Register a principal directly in the system's registry (as the test's setup); its API key."""
+    return system.access.registry.register(TEST_ADMIN, name, grants)[1]
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+SOME_KEY = bearer("esl_someone.1_" + "A" * 43)
+"""A well-formed API key no principal holds: checking it needs the database."""
+
+
+def live_headers() -> dict[str, str]:
+    """The tester's credentials for a client of the ``live_url`` server."""
+    return bearer(os.environ["ESLEDGER_API_KEY"])
+
+
 @asynccontextmanager
-async def asgi_client(system: System) -> AsyncIterator[httpx.AsyncClient]:
-    """The system's app over ASGI in this event loop. ASGITransport does not run the lifespan, so it is entered
-    here: the system starts before the first request and closes after the last."""
+async def asgi_client(system: System, authenticated: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+    """The system's app over ASGI in this event loop, signed in as the tester unless ``authenticated`` is
+    False. ASGITransport does not run the lifespan, so it is entered here: the system starts before the first
+    request and closes after the last."""
     app = create_app(system)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        yield client
+    async with app.router.lifespan_context(app):
+        headers = bearer(await run_in_threadpool(key_for, system, TESTER, TESTER_GRANTS)) if authenticated else {}
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+        ) as client:
+            feed = (await client.get("/v1/events", params={"limit": 1000})).json() if authenticated else None
+            client.start_head = feed["head"] if feed else 0  # type: ignore[attr-defined]
+            client.start_head_entries = len(feed["records"]) if feed else 0  # type: ignore[attr-defined]
+            yield client
 
 
 async def head(client: httpx.AsyncClient) -> int:
-    """The ledger's head position (0: nothing stored)."""
-    return (await client.get("/healthz")).json()["head"]
+    """The ledger's head position, as a reviewer reads it from the feed."""
+    return (await client.get("/v1/events", params={"limit": 1})).json()["head"]
+
+
+async def nothing_stored(client: httpx.AsyncClient) -> bool:
+    """Whether the ledger holds nothing beyond what it held when the client was made (its principals)."""
+    return await head(client) == client.start_head  # type: ignore[attr-defined]
 
 
 async def post_examples(client: httpx.AsyncClient, names: Iterable[str] | None = None) -> list[dict[str, Any]]:

@@ -12,12 +12,13 @@ import httpx
 import orjson
 import pytest
 
+from esledger.access.principals import Grant, Principal
 from esledger.bootstrap import bootstrap
 from esledger.core.following import Follower
 from esledger.core.logs import JSONLines, Text, configure_logging
 from esledger.settings import Settings
 from esledger.web.app import create_app
-from tests.helpers import CE, accepted, asgi_client, body, received
+from tests.helpers import CE, SOME_KEY, TESTER, TESTER_GRANTS, accepted, asgi_client, bearer, body, key_for, received
 
 
 def test_json_lines_carry_the_message_and_every_attached_field() -> None:
@@ -66,8 +67,8 @@ async def test_a_database_that_does_not_answer_is_logged_with_its_cause(
 ) -> None:
     settings = Settings(database_url="postgresql://postgres@127.0.0.1:1/nowhere", dev_key_file=tmp_path / "k")
     with caplog.at_level(logging.WARNING):
-        async with asgi_client(bootstrap(settings, role="ledger")) as client:
-            answer = await client.post("/v1/events", content=body(received("GR-LOG-1")), headers=CE)
+        async with asgi_client(bootstrap(settings, role="ledger"), authenticated=False) as client:
+            answer = await client.post("/v1/events", content=body(received("GR-LOG-1")), headers=CE | SOME_KEY)
     assert answer.status_code == 503
     causes = [r for r in caplog.records if r.name == "esledger.storage"]
     assert causes and "connect" in causes[-1].cause.lower()
@@ -86,9 +87,11 @@ async def test_an_unexpected_error_answers_500_and_is_logged_with_its_traceback(
 
     # The server error middleware re-raises after answering; the client must not re-raise it here.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        system.storage.store.get().head = broken  # type: ignore[method-assign]
-        answer = await client.get("/healthz")
+    async with app.router.lifespan_context(app):
+        headers = bearer(key_for(system, TESTER, TESTER_GRANTS))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as client:
+            system.storage.store.get().head = broken  # type: ignore[method-assign]
+            answer = await client.get("/v1/events")
     assert answer.status_code == 500 and answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"] == "/problems/internal-error" and "a bug" not in answer.text
     logged = [r for r in caplog.records if r.name == "esledger.http" and r.exc_info]
@@ -128,7 +131,8 @@ def test_an_append_that_loses_a_race_is_retried_and_the_retry_is_logged(
     settings = Settings(database_url=f"sqlite:///{tmp_path}/l.sqlite3", dev_key_file=tmp_path / "k")
     mine, theirs = bootstrap(settings, role="ledger", follow=False), bootstrap(settings, role="ledger", follow=False)
     assert mine.ledger is not None and theirs.ledger is not None
-    mine.ledger.post([received("GR-RACE")], batch=False)
+    writer = mine.access.scope(Principal("key:tester", "tester", (Grant("source", source="*"),)))
+    mine.ledger.post([received("GR-RACE")], writer, batch=False)
     store = mine.storage.store.get()
     read_case, raced = store.case, []
 
@@ -136,13 +140,13 @@ def test_an_append_that_loses_a_race_is_retried_and_the_retry_is_logged(
         case = read_case(case_id)
         if theirs.ledger is not None and not raced:
             raced.append(True)
-            theirs.ledger.post([accepted("GR-RACE", id="their-act")], batch=False)
+            theirs.ledger.post([accepted("GR-RACE", id="their-act")], writer, batch=False)
         return case
 
     store.case = read_then_lose_the_race  # type: ignore[method-assign]
     try:
         with caplog.at_level(logging.INFO):
-            [outcome] = mine.ledger.post([accepted("GR-RACE", id="my-act")], batch=False)
+            [outcome] = mine.ledger.post([accepted("GR-RACE", id="my-act")], writer, batch=False)
     finally:
         mine.close()
         theirs.close()

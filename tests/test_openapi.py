@@ -22,7 +22,7 @@ from esledger.bootstrap import System, bootstrap
 from esledger.settings import Settings
 from esledger.web.app import create_app
 from esledger.web.problems import TYPES
-from tests.helpers import AFTER_EXAMPLES, BATCH, CE, accepted, body, ce, examples, received
+from tests.helpers import AFTER_EXAMPLES, BATCH, CE, accepted, bearer, body, ce, examples, received
 
 PROBLEM = "application/problem+json"
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -231,6 +231,28 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", "/v1/statistics?format=xml", 400)
     await call("GET", "/v1/projections/health", 200)
 
+    # -- who may do what
+    await call("GET", "/v1/me", 200)
+    await call("GET", "/v1/principals", 200)
+    grants = [{"role": "inspector", "units": ["421000-ZSJ"]}]
+    created = (await call("POST", "/v1/principals", 201, json={"name": "oa-inspector", "grants": grants})).json()
+    await call("POST", "/v1/principals", 400, json={"name": "oa-inspector", "grants": grants})
+    await call("POST", "/v1/principals", 400, json={"name": "Not A Name", "grants": grants})
+    await call("POST", "/v1/principals", 400, json={"name": "oa-x", "grants": [{"role": "inspector"}]})
+    await call("GET", "/v1/principals/oa-inspector", 200)
+    await call("GET", "/v1/principals/nobody", 404)
+    await call("PUT", "/v1/principals/oa-inspector/grants", 200, json={"grants": [{"role": "reviewer"}]})
+    await call("POST", "/v1/principals/oa-inspector/key", 200)
+    await call("POST", "/v1/principals/oa-inspector/revocation", 200, json={"reason": "tested"})
+    await call("GET", "/v1/cases", 401, headers={"Authorization": f"Bearer {created['key']}"})  # revoked
+    await call("GET", "/v1/cases", 401, headers={"Authorization": "Basic dGVzdDp0ZXN0"})
+    source = (
+        await call(
+            "POST", "/v1/principals", 201, json={"name": "oa-source", "grants": [{"role": "source", "source": "urn:x"}]}
+        )
+    ).json()
+    await call("GET", "/v1/cases", 403, headers={"Authorization": f"Bearer {source['key']}"})
+
     # -- the app's own
     await call("GET", "/healthz", 200)
     for slug in TYPES:
@@ -265,7 +287,8 @@ async def unavailable(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, 
     """The whole app over a database that does not answer, reporting unexpected errors as answers."""
     system = bootstrap(Settings(database_url=UNREACHABLE, dev_key_file=tmp_path / "dev.key"), follow=False)
     transport = httpx.ASGITransport(app=create_app(system), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    key = bearer("esl_someone.1_" + "A" * 43)  # looked up in the database to be checked
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=key) as client:
         yield client, system
 
 
@@ -296,7 +319,13 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("GET", "/v1/findings", {}),
         ("GET", "/v1/statistics", {}),
         ("GET", "/v1/projections/health", {}),
-        ("GET", "/healthz", {}),
+        ("GET", "/v1/me", {}),
+        ("GET", "/v1/principals", {}),
+        ("POST", "/v1/principals", {"json": {"name": "x", "grants": []}}),
+        ("GET", "/v1/principals/x", {}),
+        ("PUT", "/v1/principals/x/grants", {"json": {"grants": []}}),
+        ("POST", "/v1/principals/x/key", {}),
+        ("POST", "/v1/principals/x/revocation", {"json": {"reason": "r"}}),
     ]
     for method, url, kwargs in stored:
         response = await call(method, url, 503, **kwargs)
@@ -305,6 +334,7 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
     await call("GET", "/v1/schemas/urn:zfjd:schema:envelope:1", 200)
     await call("GET", "/v1/checkpoints/key", 200)
     await call("GET", "/problems/not-found", 200)
+    await call("GET", "/healthz", 200)
     declared = {(m, p) for m, p, op in operations(document) if "503" in op["responses"]}
     assert {(m, p) for m, p, status in call.answered if status == 503} == declared
 

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from esledger.access.principals import Grant, Principal
 from esledger.bootstrap import bootstrap
 from esledger.cli import app as cli
 from esledger.core.errors import ConfigurationError
@@ -57,7 +58,8 @@ def test_one_setting_moves_every_reader_together(tmp_path: Path) -> None:
         [set_] = policy.rulesets
         assert set_.rule("art9.disposition").period.days == 12  # type: ignore[union-attr]
         assert system.ledger is not None
-        [outcome] = system.ledger.post([received("GR-DIR-1")], batch=False)
+        writer = system.access.scope(Principal("key:tester", "tester", (Grant("source", source="*"),)))
+        [outcome] = system.ledger.post([received("GR-DIR-1")], writer, batch=False)
         assert outcome.created
     finally:
         system.close()

@@ -3,6 +3,7 @@ composition root as the HTTP service (``esledger.bootstrap``)."""
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
+from esledger.access.principals import Grant, Principal
 from esledger.bootstrap import ROLES, Role, System, bootstrap
 from esledger.cli import deadline
-from esledger.cli.posting import Summary, labelled, post_events, read_events
+from esledger.cli.posting import Refused, Summary, labelled, post_events, poster_key, read_events
 from esledger.core.errors import LedgerError
 from esledger.core.schemas import SchemaDirectory
 from esledger.settings import Settings, settings_table
@@ -27,6 +29,10 @@ deadline.register(app)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 UrlOption = Annotated[str, typer.Option("--url", envvar="ESLEDGER_URL", help="Base URL of a running ledger.")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", envvar="ESLEDGER_API_KEY", help="Your API key (the Authorization: Bearer credential)."),
+]
 DatabaseOption = Annotated[
     str | None, typer.Option("--database", help="Database URL; overrides ESLEDGER_DATABASE_URL.")
 ]
@@ -85,17 +91,35 @@ def serve(
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
     settings = load_settings(database)
+    if settings.auth_disabled and not is_loopback(host):
+        raise fail(
+            f"ESLEDGER_AUTH_DISABLED is for development on this machine only: refused on {host}; serve on "
+            "127.0.0.1, or turn authentication back on"
+        )
     configure_logging(settings.logging_format, settings.logging_level)
     try:
         built = bootstrap(settings, role=role)
     except LedgerError as exc:
         raise fail(exc.detail) from None
+    built.announce = announce_first_key
+    typer.echo(f"esledger ({role}): database {settings.database_url}; http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(built), host=host, port=port, log_config=None)
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def announce_first_key(key: str) -> None:
     typer.echo(
-        f"esledger ({role}): database {settings.database_url}; recording principal "
-        f"{settings.principal!r}; http://{host}:{port}/",
+        "\nFirst start: the principal 'operator' (admin, reviewer) was registered. Its API key, shown this once:\n\n"
+        f"    {key}\n\nKeep it secret. Use it as `Authorization: Bearer <key>` (or ESLEDGER_API_KEY for the CLI), "
+        "register narrower principals with it (`esledger principals add`), and rotate it when done.\n",
         err=True,
     )
-    uvicorn.run(create_app(built), host=host, port=port, log_config=None)
 
 
 @app.command("settings")
@@ -118,15 +142,24 @@ def _report(summary: Summary) -> None:
         raise typer.Exit(1)
 
 
-def _post(url: str, sources: list[tuple[str, list[Any]]]) -> None:
+def _post(url: str, key: str | None, sources: list[tuple[str, list[Any]]], as_demo: bool = False) -> None:
     import httpx
 
     total = sum(len(events) for _, events in sources)
     try:
+        if as_demo:
+            key = poster_key(url, key)
         with typer.progressbar(length=total, label="posting", file=sys.stderr) as bar:
-            summary = post_events(url, labelled(sources), on_each=lambda: bar.update(1))
+            summary = post_events(url, labelled(sources), key, on_each=lambda: bar.update(1))
     except httpx.TransportError as exc:
         raise fail(f"cannot reach the ledger at {url} ({exc}); start it with `esledger serve` or pass --url") from None
+    except httpx.HTTPStatusError as exc:
+        raise fail(f"the ledger refused to register the demo's principal: {exc.response.text}") from None
+    except Refused as exc:
+        raise fail(
+            f"the ledger answered {exc.status}: {exc.problem.get('detail', '')}. Pass an API key that may post "
+            "(--key, or ESLEDGER_API_KEY); the first start of `esledger serve` prints the operator's"
+        ) from None
     _report(summary)
 
 
@@ -134,6 +167,7 @@ def _post(url: str, sources: list[tuple[str, list[Any]]]) -> None:
 def post(
     file: Annotated[str, typer.Argument(help="JSON or JSONL file of CloudEvents, or - for stdin.")],
     url: UrlOption = DEFAULT_URL,
+    key: KeyOption = None,
 ) -> None:
     """Post CloudEvents to a running ledger; prints accepted, duplicate and rejected."""
     try:
@@ -143,18 +177,20 @@ def post(
             events = read_events(Path(file).read_bytes(), file)
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from None
-    _post(url, [(file, events)])
+    _post(url, key, [(file, events)])
 
 
 @app.command()
 def demo(
     url: UrlOption = DEFAULT_URL,
+    key: KeyOption = None,
     examples: Annotated[
         Path | None,
         typer.Option(help="Folder of example scenarios (*.jsonl); default: the examples shipped with the schemas."),
     ] = None,
 ) -> None:
-    """Load the example scenarios of every case kind into a running ledger."""
+    """Load the example scenarios of every case kind into a running ledger. With an administrator's key (the
+    one the first start printed) it registers its own source principal, demo-loader, and posts as it."""
     if examples is not None:
         sources = [(p.name, read_events(p.read_bytes(), p.name)) for p in sorted(examples.glob("*.jsonl"))]
     else:
@@ -162,7 +198,7 @@ def demo(
         sources = [(name, read_events(schemas.read_bytes(name), name)) for name in schemas.names("examples", "*.jsonl")]
     if not sources:
         raise fail(f"no *.jsonl scenarios in {examples or 'the shipped examples'}")
-    _post(url, sources)
+    _post(url, key, sources, as_demo=True)
 
 
 projections = typer.Typer(help="The read side: case status, deadlines, findings, statistics.", no_args_is_help=True)
@@ -232,14 +268,13 @@ def export(
     if bool(case) == all_:
         raise fail("give exactly one of --case ID or --all")
     with system(database, "ledger") as parts:
-        log, ledger = parts.transparency, parts.ledger
+        log = parts.transparency
         assert log is not None
-        assert ledger is not None
         checkpoint = log.checkpoint_now() if tree_size is None else log.stored_checkpoint(tree_size)
         since = log.stored_checkpoint(since_size) if since_size is not None else None
         storage = parts.storage
         with storage.availability.guard():
-            records = ledger.timeline(case) if case else list(storage.store.get().records())
+            records = storage.store.get().timeline(case) if case else list(storage.store.get().records())
             if not records:
                 raise fail("no events in the ledger")
             with typer.progressbar(length=len(records), label="exporting", file=sys.stderr) as bar:
@@ -334,3 +369,107 @@ def grant(
         statements = grant_app_role(parts.storage, role, password)
     for statement in statements:
         typer.echo(statement if "PASSWORD" not in statement else statement.split(" PASSWORD")[0] + " PASSWORD ***")
+
+
+principals = typer.Typer(
+    help="Who may do what: API-key principals, their grants and keys (each change is recorded in the ledger).",
+    no_args_is_help=True,
+)
+app.add_typer(principals, name="principals")
+GrantOption = Annotated[
+    list[str],
+    typer.Option(
+        "--grant",
+        help='A grant as JSON, e.g. \'{"role": "inspector", "units": ["421000-ZSJ"]}\' '
+        "(repeatable; README: Who may do what).",
+    ),
+]
+
+
+def _actor() -> Principal:
+    """Who the CLI records as the administrator: the operating-system user with database access."""
+    import getpass
+
+    return Principal(f"cli:{getpass.getuser()}", f"command line ({getpass.getuser()})", (Grant("admin"),))
+
+
+def _parsed_grants(texts: list[str]) -> list[dict[str, Any]]:
+    import orjson
+
+    try:
+        grants = [orjson.loads(t) for t in texts]
+    except orjson.JSONDecodeError as exc:
+        raise fail(f"--grant takes JSON objects: {exc}") from None
+    if not all(isinstance(g, dict) for g in grants):
+        raise fail('--grant takes JSON objects such as {"role": "reviewer"}')
+    return grants
+
+
+def _show(state: Any, key: str | None = None) -> None:
+    import orjson
+
+    typer.echo(orjson.dumps(state.to_json(), option=orjson.OPT_INDENT_2).decode())
+    if key is not None:
+        typer.echo(f"\nAPI key (shown this once; only its SHA-256 is kept):\n\n    {key}\n", err=True)
+
+
+@principals.command("add")
+def add_principal(
+    name: Annotated[str, typer.Argument(help="lower-case letters, digits, hyphens")],
+    grant: GrantOption,
+    display_name: Annotated[str | None, typer.Option()] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Register a principal with its grants; prints its API key once."""
+    with system(database) as parts:
+        state, key = parts.access.registry.register(_actor(), name, _parsed_grants(grant), display_name)
+    _show(state, key)
+
+
+@principals.command("list")
+def list_principals(database: DatabaseOption = None) -> None:
+    """Every principal: name, roles, key prefix, revoked or not."""
+    with system(database) as parts:
+        states = parts.access.registry.list()
+    for s in states:
+        roles = ", ".join(sorted({g.role for g in s.grants}))
+        typer.echo(f"{s.name:24} {s.key_prefix:32} {('REVOKED: ' + s.revoked) if s.revoked else roles}")
+
+
+@principals.command("show")
+def show_principal(name: str, database: DatabaseOption = None) -> None:
+    """One principal with its grants and the history of its changes."""
+    with system(database) as parts:
+        _show(parts.access.registry.get(name))
+
+
+@principals.command("grants")
+def change_principal_grants(name: str, grant: GrantOption, database: DatabaseOption = None) -> None:
+    """Replace a principal's grants."""
+    with system(database) as parts:
+        _show(parts.access.registry.change_grants(_actor(), name, _parsed_grants(grant)))
+
+
+@principals.command("rotate")
+def rotate_principal_key(name: str, database: DatabaseOption = None) -> None:
+    """Give a principal a new API key (printed once); the old one stops working."""
+    with system(database) as parts:
+        state, key = parts.access.registry.rotate(_actor(), name)
+    _show(state, key)
+
+
+@principals.command("revoke")
+def revoke_principal(
+    name: str, reason: Annotated[str, typer.Option(help="Why, for the record.")], database: DatabaseOption = None
+) -> None:
+    """Revoke a principal: its key stops working."""
+    with system(database) as parts:
+        _show(parts.access.registry.revoke(_actor(), name, reason))
+
+
+@principals.command("newkey")
+def new_key(name: Annotated[str, typer.Argument()] = "operator") -> None:
+    """Print a fresh key of generation 1 for NAME, for ESLEDGER_ADMIN_KEY (nothing is stored)."""
+    from esledger.access.keys import make_key
+
+    typer.echo(make_key(name, 1).text)

@@ -32,6 +32,17 @@ class UnknownEventType(LedgerError):
     """A well-formed event whose type the catalog does not list."""
 
 
+# -- who asks ------------------------------------------------------------------------------------------------
+class Unauthenticated(LedgerError):
+    """No credential, or one that is not valid (unknown, revoked, expired, badly signed). ``detail`` says which
+    without revealing anything about principals or keys."""
+
+
+class Forbidden(LedgerError):
+    """The principal is authenticated but its roles do not allow this operation at all. (A case outside its
+    scope answers NotFound, exactly as a case that does not exist.)"""
+
+
 # -- the ledger's state -----------------------------------------------------------------------------------------
 class NotFound(LedgerError):
     """No such case, version, position or checkpoint (or none the caller may see)."""
@@ -76,6 +87,10 @@ class WriteContention(Unavailable):
 
 class ProjectionBehind(Unavailable):
     """The read model has not reached the position the caller asked for."""
+
+
+class RateLimited(Unavailable):
+    """The principal (or, for failed sign-ins, the client address) made more requests than its limit."""
 
 
 # -- configuration ---------------------------------------------------------------------------------------------------

@@ -68,8 +68,13 @@ class UnitInvolvement:
 
 def unit_mentions(record: KnownAct) -> list[tuple[str, Mapping[str, str]]]:
     """(role, unit) for every unit in a record's data, in document order."""
+    return event_unit_mentions(record.event)
+
+
+def event_unit_mentions(event: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:
+    """(role, unit) for every unit in a CloudEvent's data, in document order (the complainant never walked)."""
     found: list[tuple[str, Mapping[str, str]]] = []
-    _walk(record.event.get("data", {}), (), found)
+    _walk(event.get("data", {}), (), found)
     return found
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from esledger.core.chain import verify_chain
+from esledger.access.policy import Permission, Scope
 from esledger.core.errors import (
     CaseExists,
     CaseKindMismatch,
@@ -30,6 +30,7 @@ from esledger.ledger.appender import Outcome
 from esledger.ledger.catalog import ENVELOPE_ID
 from esledger.ledger.models import BatchItem, EventCatalog, Feed, LedgerRecord, PublishedSchema, Timeline
 from esledger.ledger.service import LedgerService
+from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
 from esledger.web.problems import BodyTooLarge, MalformedJSON, UnsupportedMediaType
 from esledger.web.responses import JSON, SchemaJSON
@@ -50,9 +51,10 @@ POSTING_ERRORS = (
     IdempotencyConflict,
     StorageUnavailable,
     WriteContention,
+    *AUTH_ERRORS,
 )
 """What a post can be refused with, single or batch (a single post can also fail its If-Match: 412)."""
-READING_ERRORS = (InvalidArgument, NotFound, StorageUnavailable)
+READING_ERRORS = (InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS)
 """What a read of a case can answer besides its body: a bad parameter, no such case or version, no database."""
 _ETAG = {"ETag": {"description": "the case version, quoted", "schema": {"type": "string"}}}
 _RECORDED = {
@@ -125,7 +127,9 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         },
     )
     async def post_event(
-        request: Request, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+        request: Request,
+        scope: Annotated[Scope, requires(Permission.POST_EVENTS)],
+        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
     ) -> Response:
         if _media_type(request) not in SINGLE_TYPES:
             raise UnsupportedMediaType(
@@ -133,7 +137,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
             )
         event = await _read_body(request, max_body_bytes)
         expected = _if_match(if_match)
-        [outcome] = await run_in_threadpool(ledger.post, [event], batch=False, expected_version=expected)
+        [outcome] = await run_in_threadpool(ledger.post, [event], scope, batch=False, expected_version=expected)
         return _single(outcome)
 
     @app.post(
@@ -148,7 +152,9 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         },
     )
     async def post_batch(
-        request: Request, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+        request: Request,
+        scope: Annotated[Scope, requires(Permission.POST_EVENTS)],
+        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
     ) -> Response:
         if _media_type(request) != BATCH_TYPE:
             raise UnsupportedMediaType(
@@ -167,7 +173,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
                     {"pointer": "#", "rule": "batch", "detail": f"expected an array of 1..{max_batch_events} events"}
                 ],
             )
-        outcomes = await run_in_threadpool(ledger.post, events, batch=True)
+        outcomes = await run_in_threadpool(ledger.post, events, scope, batch=True)
         status = 201 if any(o.created for o in outcomes) else 200
         return JSON(
             [{"outcome": "created" if o.created else "duplicate", "record": o.record.to_json()} for o in outcomes],
@@ -181,6 +187,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
     )
     def get_timeline(
         case_id: str,
+        scope: Annotated[Scope, requires(Permission.READ_HISTORY)],
         recorded_before: Annotated[
             datetime | None,
             Query(
@@ -194,14 +201,14 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
                 "recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
                 errors=[{"parameter": "recorded_before", "rule": "timezone"}],
             )
-        records = ledger.timeline(case_id, recorded_before)
+        records, chain = ledger.timeline(case_id, scope, recorded_before)
         full = [r.to_json() for r in records]
         return JSON(
             {
                 "case_id": case_id,
                 "case_kind": records[0].case_kind if records else None,
                 "version": len(full),
-                "chain": verify_chain(full).to_json(),
+                "chain": chain.to_json(),
                 "records": full,
             },
             headers={"ETag": f'"{len(full)}"'},
@@ -212,15 +219,16 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         summary="One record of a case",
         responses={200: {"model": LedgerRecord}, **problem_responses(*READING_ERRORS)},
     )
-    def get_record(case_id: str, version: int) -> Response:
-        return JSON(ledger.record(case_id, version).to_json())
+    def get_record(case_id: str, version: int, scope: Annotated[Scope, requires(Permission.READ_HISTORY)]) -> Response:
+        return JSON(ledger.record(case_id, version, scope).to_json())
 
     @app.get(
         "/v1/events",
         summary="The global feed in commit order, for followers and export",
-        responses={200: {"model": Feed}, **problem_responses(InvalidArgument, StorageUnavailable)},
+        responses={200: {"model": Feed}, **problem_responses(InvalidArgument, StorageUnavailable, *AUTH_ERRORS)},
     )
     def get_feed(
+        _: Annotated[Scope, requires(Permission.READ_FEED)],
         after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
@@ -244,6 +252,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
                         "articles": list(a.articles),
                         "case_kinds": sorted(a.case_kinds),
                         "opens_case_kind": a.opens,
+                        "internal": a.internal,
                         "current_version": a.current_version,
                         "schemas": {str(v): f"/v1/schemas/{i}" for v, i in a.schema_ids.items()},
                     }

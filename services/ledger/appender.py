@@ -13,17 +13,19 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from esledger.core.canonical import sha256_hex
 from esledger.core.errors import (
     CaseExists,
     CaseKindMismatch,
+    Forbidden,
     IdempotencyConflict,
     PreconditionFailed,
     UnknownCase,
@@ -61,21 +63,38 @@ class _Ref:
     created: bool
 
 
+class Writer(Protocol):
+    """Who appends: recorded as ``recorded_by``, and asked whether each event may go on its case."""
+
+    @property
+    def id(self) -> str: ...
+
+    def may_write(self, event: Mapping[str, Any], act: str, case_units: set[str] | None) -> bool:
+        """``case_units``: the units of the existing case (None: the event opens a new case)."""
+
+
+Also = Callable[[LedgerStore], Sequence[Aggregate]]
+"""Other aggregates to save in the same transaction, built afresh on every attempt."""
+
+
 class Appender:
-    def __init__(
-        self, store: LedgerStore, catalog: Catalog, clock: Clock, principal: str, retry_after_seconds: int = 5
-    ) -> None:
+    def __init__(self, store: LedgerStore, catalog: Catalog, clock: Clock, retry_after_seconds: int = 5) -> None:
         self.store = store
         self.catalog = catalog
         self.clock = clock
-        self.principal = principal
         self.retry_after_seconds = retry_after_seconds
 
-    def append(self, submissions: Sequence[Submission], expected_version: int | None = None) -> list[Outcome]:
+    def append(
+        self,
+        submissions: Sequence[Submission],
+        writer: Writer,
+        expected_version: int | None = None,
+        also: Also | None = None,
+    ) -> list[Outcome]:
         """Store the submissions atomically; ``expected_version`` (If-Match) applies to a single event's case."""
         for attempt in range(MAX_ATTEMPTS):
             try:
-                refs, created = self._attempt(submissions, expected_version)
+                refs, created = self._attempt(submissions, writer, expected_version, also)
             except IntegrityError as exc:
                 # Another writer committed first; re-read and decide again (If-Match is then checked anew).
                 logger.info(
@@ -91,7 +110,7 @@ class Appender:
         )
 
     def _attempt(
-        self, submissions: Sequence[Submission], expected_version: int | None
+        self, submissions: Sequence[Submission], writer: Writer, expected_version: int | None, also: Also | None
     ) -> tuple[list[_Ref], dict[tuple[str, int], LedgerRecord]]:
         now = self.clock()
         cases: dict[str, Case | None] = {}
@@ -128,7 +147,7 @@ class Appender:
                         case_id=case_id,
                         current_version=current,
                     )
-            case = self._apply(case, s, now, index if len(submissions) > 1 else None)
+            case = self._apply(case, s, writer, now, index if len(submissions) > 1 else None)
             cases[case_id] = case
             ref = _Ref(case_id, case.version, created=True)
             keys.append(
@@ -144,7 +163,8 @@ class Appender:
             claimed[(source, event_id)] = (digest, ref)
             refs.append(ref)
         # Keys first, case entries last: the highest notification id is then always a case entry.
-        recordings = self.store.save(*keys, *(c for c in cases.values() if c is not None))
+        others = also(self.store) if also is not None else ()
+        recordings = self.store.save(*keys, *others, *(c for c in cases.values() if c is not None))
         created = {
             (r.domain_event.case_id, r.domain_event.originator_version): entry_record(r.domain_event, r.notification.id)
             for r in recordings
@@ -152,26 +172,31 @@ class Appender:
         }
         return refs, created
 
-    def _apply(self, case: Case | None, s: Submission, now: datetime, index: int | None) -> Case:
+    def _apply(self, case: Case | None, s: Submission, writer: Writer, now: datetime, index: int | None) -> Case:
+        """The case with the act appended (or opened by it). A case the writer may not write to is answered
+        as one that does not exist, so a refusal tells nothing about other units' cases."""
         case_id = s.event["subject"]
         where = {"pointer": f"#/{index}/subject" if index is not None else "#/subject", "case_id": case_id}
-        if case is None:
-            if s.act.opens is None:
-                openers = sorted(a.name for a in self.catalog.acts.values() if a.opens in s.act.case_kinds)
-                raise UnknownCase(
-                    f"no case {case_id!r} in the ledger; {s.act.name} needs an existing "
-                    f"case opened by one of {openers}",
-                    opening_act=openers,
-                    **where,
+        visible = case is not None and writer.may_write(s.event, s.act.name, case.units)
+        if s.act.opens is not None:
+            if case is not None:
+                detail = {"case_kind": case.case_kind} if visible else {}
+                raise CaseExists(
+                    f"case {case_id!r} already exists; {s.act.name} can only open a new case", **detail, **where
+                )
+            if not writer.may_write(s.event, s.act.name, None):
+                raise Forbidden(
+                    f"{writer.id!r} may not open a case naming none of its units",
+                    errors=[{"pointer": where["pointer"], "rule": "units"}],
                 )
             return Case.open(
-                case_id=case_id, case_kind=s.act.opens, cloudevent=s.event, recorded_at=now, recorded_by=self.principal
+                case_id=case_id, case_kind=s.act.opens, cloudevent=s.event, recorded_at=now, recorded_by=writer.id
             )
-        if s.act.opens is not None:
-            raise CaseExists(
-                f"case {case_id!r} already exists (a {case.case_kind} case opened at "
-                f"version 1); {s.act.name} can only open a new case",
-                case_kind=case.case_kind,
+        if case is None or not visible:
+            openers = sorted(a.name for a in self.catalog.acts.values() if a.opens in s.act.case_kinds)
+            raise UnknownCase(
+                f"no case {case_id!r} in the ledger; {s.act.name} needs an existing case opened by one of {openers}",
+                opening_act=openers,
                 **where,
             )
         if case.case_kind not in s.act.case_kinds:
@@ -181,7 +206,7 @@ class Appender:
                 admitted_kinds=sorted(s.act.case_kinds),
                 **where,
             )
-        case.record(cloudevent=s.event, recorded_at=now, recorded_by=self.principal)
+        case.record(cloudevent=s.event, recorded_at=now, recorded_by=writer.id)
         return case
 
     def _outcomes(self, refs: list[_Ref], created: dict[tuple[str, int], LedgerRecord]) -> list[Outcome]:

@@ -8,6 +8,7 @@ concurrent posts of one event can never both be stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -17,8 +18,13 @@ from eventsourcing.domain import Aggregate
 from esledger.core.canonical import canonical_bytes
 from esledger.core.chain import GENESIS_HASH, entry_hash
 from esledger.core.instants import format_instant
+from esledger.domain.units import event_unit_mentions
 
 NAMESPACE = UUID("6698ecc5-43d3-4fb6-8b2e-0a1d7e5f3c21")
+
+
+def unit_codes(event: Mapping[str, Any]) -> set[str]:
+    return {unit["code"] for _, unit in event_unit_mentions(event)}
 
 
 def case_uuid(case_id: str) -> UUID:
@@ -43,6 +49,7 @@ class Case(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
             aggregate.head_hash = self.hash
+            aggregate.units |= unit_codes(self.cloudevent)
 
     class Opened(Entry, Aggregate.Created):
         """The opening act of a case kind; it creates the case."""
@@ -59,6 +66,9 @@ class Case(Aggregate):
         self.case_id = case_id
         self.case_kind = case_kind
         self.head_hash = hash
+        self.units: set[str] = unit_codes(cloudevent)
+        """The codes of every unit the case's acts name (never the complainant): whose case it is, for
+        deciding who may write to it without reading its history."""
 
     @classmethod
     def open(

@@ -5,7 +5,7 @@ schema versions); every ``*.schema.json`` is registered by its ``$id``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -14,6 +14,7 @@ from referencing import Registry, Resource
 
 from esledger.core.errors import ConfigurationError
 from esledger.core.schemas import SchemaDirectory
+from esledger.ledger.confidential import confidential_paths
 
 ENVELOPE_ID = "urn:zfjd:schema:envelope:1"
 
@@ -30,6 +31,10 @@ class ActType:
     opens: str | None
     current_version: int
     schema_ids: dict[int, str]
+    internal: bool = False
+    """Recorded by the ledger itself (principals, the access log); never accepted from clients."""
+    confidential: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Per schema version, the pointers of the values marked ``x-confidential``."""
 
     @property
     def current_schema_id(self) -> str:
@@ -56,6 +61,7 @@ class Catalog:
         acts: dict[str, ActType] = {}
         for name, spec in raw["acts"].items():
             ids = {int(version): schemas.read_json(rel)["$id"] for version, rel in spec["versions"].items()}
+            secret = {v: confidential_paths(i, registry) for v, i in ids.items()}
             acts[name] = ActType(
                 name=name,
                 type=raw["type_prefix"] + name,
@@ -65,6 +71,8 @@ class Catalog:
                 opens=opening.get(name),
                 current_version=int(spec["current_version"]),
                 schema_ids=ids,
+                internal=bool(spec.get("internal", False)),
+                confidential=secret,
             )
         if not acts:
             raise ConfigurationError(
@@ -81,6 +89,15 @@ class Catalog:
     @property
     def act_titles(self) -> dict[str, str]:
         return {name: a.title for name, a in self.acts.items()}
+
+    def confidential_paths(self, event: Mapping[str, Any]) -> tuple[str, ...]:
+        """Where this event holds confidential values (by its type and the schema version it names)."""
+        act = self.by_type.get(str(event.get("type")))
+        if act is None:
+            return ()
+        schema_id = event.get("dataschema", act.current_schema_id)
+        version = next((v for v, i in act.schema_ids.items() if i == schema_id), act.current_version)
+        return act.confidential.get(version, ())
 
     def validator(self, schema_id: str) -> Draft202012Validator:
         return self._validators[schema_id]

@@ -72,6 +72,7 @@ class ActEntry(DocModel):
     opens_case_kind: str | None = Field(description="the case kind an opening act opens; null otherwise")
     current_version: int
     schemas: dict[str, str] = Field(description="data schema version -> its URL under /v1/schemas")
+    internal: bool = Field(description="recorded by the ledger itself (principals); never accepted from clients")
 
 
 class EventCatalog(DocModel):

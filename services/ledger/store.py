@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -119,6 +120,13 @@ class LedgerStore(Application):
     def case(self, case_id: str) -> Case | None:
         try:
             return self.repository.get(case_uuid(case_id))
+        except AggregateNotFoundError:
+            return None
+
+    def aggregate(self, aggregate_id: UUID) -> Aggregate | None:
+        """Any other aggregate the ledger keeps beside its cases (e.g. the principals' directory)."""
+        try:
+            return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
 

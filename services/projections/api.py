@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from esledger.access.policy import Permission, Scope
 from esledger.core.errors import InvalidArgument, NotFound, ProjectionBehind, StorageUnavailable
 from esledger.domain.presentation import instant_json
 from esledger.domain.statistics import COLUMNS, statistics_csv
@@ -27,6 +28,7 @@ from esledger.projections.models import (
 )
 from esledger.projections.queries import CaseFilter
 from esledger.projections.service import ProjectionService
+from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
 from esledger.web.responses import JSON
 
@@ -39,9 +41,10 @@ AsOf = Annotated[
 ]
 MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model reflects this position")]
 
-QUERY_ERRORS = problem_responses(InvalidArgument, ProjectionBehind, StorageUnavailable)
+QUERY_ERRORS = problem_responses(InvalidArgument, ProjectionBehind, StorageUnavailable, *AUTH_ERRORS)
 """What every query can answer besides its body: bad parameters, min_position not reached, no database."""
-CASE_ERRORS = problem_responses(InvalidArgument, NotFound, ProjectionBehind, StorageUnavailable)
+CASE_ERRORS = problem_responses(InvalidArgument, NotFound, ProjectionBehind, StorageUnavailable, *AUTH_ERRORS)
+Views = Annotated[Scope, requires(Permission.READ_VIEWS)]
 CSV = {
     "schema": {
         "type": "string",
@@ -69,6 +72,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         responses={200: {"model": CaseList}, **QUERY_ERRORS},
     )
     def list_cases(
+        scope: Views,
         as_of: AsOf = None,
         min_position: MinPosition = None,
         kind: str | None = None,
@@ -87,7 +91,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
             due_before=_instant(due_before, "due_before"),
             warning=warning,
         )
-        views = service.cases(where, _instant(as_of, "as_of"))
+        views = service.cases(where, _instant(as_of, "as_of"), scope)
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(views), "cases": views})
 
     @router.get(
@@ -95,18 +99,20 @@ def projections_router(service: ProjectionService) -> APIRouter:
         summary="One case: status, deadlines and findings with reasons",
         responses={200: {"model": CaseView}, **CASE_ERRORS},
     )
-    def get_case(case_id: str, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
+    def get_case(case_id: str, scope: Views, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
         service.await_position(min_position)
-        return JSON(service.case(case_id, _instant(as_of, "as_of")))
+        return JSON(service.case(case_id, _instant(as_of, "as_of"), scope))
 
     @router.get(
         "/v1/cases/{case_id}/replay",
         summary="The case at each instant the ledger learned of an act",
         responses={200: {"model": Replay}, **CASE_ERRORS},
     )
-    def replay_case(case_id: str, min_position: MinPosition = None) -> Response:
+    def replay_case(
+        case_id: str, scope: Annotated[Scope, requires(Permission.REPLAY)], min_position: MinPosition = None
+    ) -> Response:
         service.await_position(min_position)
-        return JSON({"case_id": case_id, "steps": service.replay(case_id)})
+        return JSON({"case_id": case_id, "steps": service.replay(case_id, scope)})
 
     @router.get(
         "/v1/deadlines",
@@ -114,6 +120,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         responses={200: {"model": DeadlineList}, **QUERY_ERRORS},
     )
     def list_deadlines(
+        scope: Views,
         as_of: AsOf = None,
         min_position: MinPosition = None,
         level: Literal["red", "yellow", "none"] | None = None,
@@ -125,6 +132,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         service.await_position(min_position)
         rows = service.deadlines(
             _instant(as_of, "as_of"),
+            scope,
             level=level,
             unit=unit,
             responsible=responsible,
@@ -139,6 +147,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         responses={200: {"model": FindingList}, **QUERY_ERRORS},
     )
     def list_findings(
+        scope: Views,
         as_of: AsOf = None,
         min_position: MinPosition = None,
         article: str | None = None,
@@ -146,7 +155,9 @@ def projections_router(service: ProjectionService) -> APIRouter:
         determination: Literal["candidate", "confirmed", "dismissed"] | None = None,
     ) -> Response:
         service.await_position(min_position)
-        rows = service.findings(_instant(as_of, "as_of"), article=article, unit=unit, determination=determination)
+        rows = service.findings(
+            _instant(as_of, "as_of"), scope, article=article, unit=unit, determination=determination
+        )
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "findings": rows})
 
     @router.get(
@@ -155,6 +166,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         responses={200: {"model": Statistics, "content": {"text/csv": CSV}}, **QUERY_ERRORS},
     )
     def get_statistics(
+        scope: Annotated[Scope, requires(Permission.READ_STATISTICS)],
         as_of: AsOf = None,
         min_position: MinPosition = None,
         month: str | None = None,
@@ -162,7 +174,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter is named format
     ) -> Response:
         service.await_position(min_position)
-        rows = service.statistics(_instant(as_of, "as_of"), month=month, unit=unit)
+        rows = service.statistics(_instant(as_of, "as_of"), scope, month=month, unit=unit)
         if format == "csv":
             return Response(
                 statistics_csv(rows),
@@ -174,9 +186,9 @@ def projections_router(service: ProjectionService) -> APIRouter:
     @router.get(
         "/v1/projections/health",
         summary="Read model position, ledger head and the lag between",
-        responses={200: {"model": ProjectionsHealth}, **problem_responses(StorageUnavailable)},
+        responses={200: {"model": ProjectionsHealth}, **problem_responses(StorageUnavailable, *AUTH_ERRORS)},
     )
-    def health() -> Response:
+    def health(_: Annotated[Scope, requires(Permission.READ_HEALTH)]) -> Response:
         return JSON(service.health())
 
     return router

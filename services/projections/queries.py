@@ -7,7 +7,7 @@ the live service answered at T.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,15 +60,13 @@ def case_view(records: Sequence[Mapping[str, Any]], policy: Policy, at: datetime
     return view.to_json() if view is not None else None
 
 
-def case_views(records: Records, policy: Policy, at: datetime, where: CaseFilter) -> list[dict[str, Any]]:
-    views = (v.to_json() for v in view_cases((r for rs in records.values() for r in rs), policy, at))
-    return [v for v in views if where.admits(v)]
+def case_views(records: Records, policy: Policy, at: datetime) -> list[dict[str, Any]]:
+    """Every case's view at ``at`` (filter and scope them with ``CaseFilter`` and the service's scope)."""
+    return [v.to_json() for v in view_cases((r for rs in records.values() for r in rs), policy, at)]
 
 
-def deadlines(
-    records: Records,
-    policy: Policy,
-    at: datetime,
+def deadline_rows(
+    views: Iterable[Mapping[str, Any]],
     *,
     level: str | None = None,
     unit: str | None = None,
@@ -76,9 +74,9 @@ def deadlines(
     status: str | None = None,
     due_before: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Deadlines of every case, most urgent first; each names its case."""
+    """The views' deadlines, most urgent first; each names its case."""
     rows = []
-    for view in case_views(records, policy, at, CaseFilter()):
+    for view in views:
         for d in view["deadlines"]:
             row = {"case_id": view["case_id"], "case_kind": view["case_kind"], **d}
             if level and d.get("level") != level:
@@ -95,17 +93,15 @@ def deadlines(
     return sorted(rows, key=lambda r: (r["due"] is None, r["due"] or "", r["case_id"], r["rule_id"]))
 
 
-def findings(
-    records: Records,
-    policy: Policy,
-    at: datetime,
+def finding_rows(
+    views: Iterable[Mapping[str, Any]],
     *,
     article: str | None = None,
     unit: str | None = None,
     determination: str | None = None,
 ) -> list[dict[str, Any]]:
     rows = []
-    for view in case_views(records, policy, at, CaseFilter()):
+    for view in views:
         for f in view["findings"]:
             if article and str(f["article"]) != article:
                 continue
@@ -122,6 +118,28 @@ def statistics(
 ) -> list[Any]:
     rows = monthly_statistics(records, policy, at)
     return [r for r in rows if (not month or r.month == month) and (not unit or unit in (r.unit_code, r.unit_name))]
+
+
+def respondent_view(view: Mapping[str, Any], own: Callable[[str], bool]) -> dict[str, Any]:
+    """What a respondent unit sees of its case: the status, the deadlines it must meet and the findings about
+    it — not the other parties' duties, nor sanctions recorded without a finding."""
+
+    def mine(unit: Mapping[str, Any] | None) -> bool:
+        return unit is not None and own(unit["code"])
+
+    deadlines = [d for d in view["deadlines"] if mine(d.get("responsible_unit"))]
+    findings = [f for f in view["findings"] if mine((f.get("subject") or {}).get("unit"))]
+    counts = {s: sum(f["status"] == s for f in findings) for s in ("candidate", "confirmed", "dismissed")}
+    return {
+        **view,
+        "deadlines": deadlines,
+        "findings": findings,
+        "finding_counts": counts,
+        "unattached_sanctions": [],
+        "open_deadlines": sum(d["open"] for d in deadlines),
+        "has_breach": any(d["status"] in ("breached", "met_late") for d in deadlines),
+        "warning": max((d["level"] for d in deadlines), key=("none", "yellow", "red").index, default="none"),
+    }
 
 
 def replay(records: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[str, Any]]:

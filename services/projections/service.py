@@ -7,12 +7,14 @@ import time
 from datetime import datetime
 from typing import Any
 
+from esledger.access.policy import Scope, View
 from esledger.core.availability import Availability
 from esledger.core.errors import NotFound, ProjectionBehind
 from esledger.core.following import Follower
 from esledger.core.instants import Clock
 from esledger.core.storage import Handle
 from esledger.domain.casefile import Policy
+from esledger.ledger.case import unit_codes
 from esledger.ledger.store import LedgerStore
 from esledger.projections import queries
 from esledger.projections.readmodel import ReadModel
@@ -28,6 +30,7 @@ class ProjectionService:
         clock: Clock,
         *,
         max_wait_seconds: float,
+        hidden_kinds: frozenset[str] = frozenset(),
         follower: Follower | None = None,
     ) -> None:
         self.read_model = read_model
@@ -36,6 +39,8 @@ class ProjectionService:
         self.policy = policy
         self.clock = clock
         self.max_wait_seconds = max_wait_seconds
+        self.hidden_kinds = hidden_kinds
+        """Case kinds the ledger keeps for itself (principals): never among the supervision cases."""
         self.follower = follower
 
     # -- consistency ----------------------------------------------------------------------------------------
@@ -83,27 +88,53 @@ class ProjectionService:
         return as_of if as_of is not None else self.clock()
 
     # -- answers --------------------------------------------------------------------------------------------
-    def case(self, case_id: str, as_of: datetime | None) -> dict[str, Any]:
+    def case(self, case_id: str, as_of: datetime | None, scope: Scope) -> dict[str, Any]:
         at = self.at(as_of)
         view = queries.case_view(self._records(case_id), self.policy, at)
-        if view is None:
+        shown = self._shown(view, scope) if view is not None else None
+        if shown is None:
             raise NotFound(f"no case {case_id!r} known to the read model as of {at.isoformat()}", case_id=case_id)
-        return view
+        return shown
 
-    def replay(self, case_id: str) -> list[dict[str, Any]]:
+    def replay(self, case_id: str, scope: Scope) -> list[dict[str, Any]]:
         records = self._records(case_id)
-        if not records:
+        steps = queries.replay(records, self.policy) if records else []
+        if not steps or self._shown(steps[-1]["view"], scope) is None:
             raise NotFound(f"no case {case_id!r} in the read model", case_id=case_id)
-        return queries.replay(records, self.policy)
+        return steps
 
-    def cases(self, where: queries.CaseFilter, as_of: datetime | None) -> list[dict[str, Any]]:
-        return queries.case_views(self._records(), self.policy, self.at(as_of), where)
+    def cases(self, where: queries.CaseFilter, as_of: datetime | None, scope: Scope) -> list[dict[str, Any]]:
+        return [v for v in self._views(as_of, scope) if where.admits(v)]
 
-    def deadlines(self, as_of: datetime | None, **filters: Any) -> list[dict[str, Any]]:
-        return queries.deadlines(self._records(), self.policy, self.at(as_of), **filters)
+    def deadlines(self, as_of: datetime | None, scope: Scope, **filters: Any) -> list[dict[str, Any]]:
+        return queries.deadline_rows(self._views(as_of, scope), **filters)
 
-    def findings(self, as_of: datetime | None, **filters: Any) -> list[dict[str, Any]]:
-        return queries.findings(self._records(), self.policy, self.at(as_of), **filters)
+    def findings(self, as_of: datetime | None, scope: Scope, **filters: Any) -> list[dict[str, Any]]:
+        return queries.finding_rows(self._views(as_of, scope), **filters)
 
-    def statistics(self, as_of: datetime | None, **filters: Any) -> list[Any]:
-        return queries.statistics(self._records(), self.policy, self.at(as_of), **filters)
+    def statistics(self, as_of: datetime | None, scope: Scope, **filters: Any) -> list[Any]:
+        """Counted over the cases in scope only, and only the rows of units within the jurisdiction."""
+        records = {
+            case_id: rs
+            for case_id, rs in self._records().items()
+            if rs
+            and rs[0]["case_kind"] not in self.hidden_kinds
+            and scope.view(case_id, set().union(*(unit_codes(r["event"]) for r in rs))) is View.FULL
+        }
+        rows = queries.statistics(records, self.policy, self.at(as_of), **filters)
+        return [r for r in rows if scope.sees_unit(r.unit_code)]
+
+    def _views(self, as_of: datetime | None, scope: Scope) -> list[dict[str, Any]]:
+        views = queries.case_views(self._records(), self.policy, self.at(as_of))
+        return [shown for v in views if (shown := self._shown(v, scope)) is not None]
+
+    def _shown(self, view: dict[str, Any] | None, scope: Scope) -> dict[str, Any] | None:
+        """The view as this scope sees it; None for a case outside it (or one of the ledger's own kinds)."""
+        if view is None or view["case_kind"] in self.hidden_kinds:
+            return None
+        seen = scope.view(view["case_id"], [u["code"] for u in view["units"]])
+        if seen is None:
+            return None
+        if seen is View.RESPONDENT:
+            return queries.respondent_view(view, lambda code: scope.within(code, "respondent"))
+        return view

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import PlainTextResponse, Response
 
+from esledger.access.policy import Permission, Scope
 from esledger.core.errors import InvalidArgument, NotFound, StorageUnavailable
 from esledger.transparency.encoding import b64
 from esledger.transparency.logstore import StoredCheckpoint
@@ -19,6 +20,7 @@ from esledger.transparency.models import (
     InclusionProof,
 )
 from esledger.transparency.service import TransparencyService
+from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
 from esledger.web.responses import JSON
 
@@ -40,17 +42,24 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         "/v1/checkpoints/latest",
         summary="The latest signed tree head (C2SP tlog-checkpoint, signed note)",
         response_class=PlainTextResponse,
-        responses={**_text(SIGNED_NOTE, "a C2SP checkpoint, signed note"), **problem_responses(StorageUnavailable)},
+        responses={
+            **_text(SIGNED_NOTE, "a C2SP checkpoint, signed note"),
+            **problem_responses(StorageUnavailable, *AUTH_ERRORS),
+        },
     )
-    def latest() -> Response:
+    def latest(_: Annotated[Scope, requires(Permission.READ_LOG)]) -> Response:
         return PlainTextResponse(log.latest().note)
 
     @router.get(
         "/v1/checkpoints",
         summary="Stored checkpoints, newest first",
-        responses={200: {"model": CheckpointList}, **problem_responses(InvalidArgument, StorageUnavailable)},
+        responses={
+            200: {"model": CheckpointList},
+            **problem_responses(InvalidArgument, StorageUnavailable, *AUTH_ERRORS),
+        },
     )
     def history(
+        _: Annotated[Scope, requires(Permission.READ_LOG)],
         at_most: Annotated[int | None, Query(ge=1, description="largest tree size")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
@@ -60,9 +69,9 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         "/v1/checkpoints",
         status_code=201,
         summary="Integrate everything committed and sign now",
-        responses={201: {"model": Checkpoint}, **problem_responses(StorageUnavailable)},
+        responses={201: {"model": Checkpoint}, **problem_responses(StorageUnavailable, *AUTH_ERRORS)},
     )
-    def make() -> Response:
+    def make(_: Annotated[Scope, requires(Permission.MAKE_CHECKPOINT)]) -> Response:
         return JSON(_json(log.checkpoint_now()), status_code=201)
 
     @router.get(
@@ -79,20 +88,30 @@ def transparency_router(log: TransparencyService) -> APIRouter:
     @router.get(
         "/v1/proofs/inclusion",
         summary="RFC 9162 inclusion proof of a ledger position",
-        responses={200: {"model": InclusionProof}, **problem_responses(InvalidArgument, NotFound, StorageUnavailable)},
+        responses={
+            200: {"model": InclusionProof},
+            **problem_responses(InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS),
+        },
     )
     def inclusion(
-        position: Annotated[int, Query(ge=1)], tree_size: Annotated[int | None, Query(ge=1)] = None
+        scope: Annotated[Scope, requires(Permission.PROVE_INCLUSION)],
+        position: Annotated[int, Query(ge=1)],
+        tree_size: Annotated[int | None, Query(ge=1)] = None,
     ) -> Response:
-        return JSON(log.inclusion(position, tree_size))
+        return JSON(log.inclusion(position, tree_size, scope))
 
     @router.get(
         "/v1/proofs/consistency",
         summary="RFC 9162 consistency proof between two tree sizes",
-        responses={200: {"model": ConsistencyProof}, **problem_responses(InvalidArgument, StorageUnavailable)},
+        responses={
+            200: {"model": ConsistencyProof},
+            **problem_responses(InvalidArgument, StorageUnavailable, *AUTH_ERRORS),
+        },
     )
     def consistency(
-        first: Annotated[int, Query(alias="from", ge=1)], second: Annotated[int, Query(alias="to", ge=1)]
+        _: Annotated[Scope, requires(Permission.READ_LOG)],
+        first: Annotated[int, Query(alias="from", ge=1)],
+        second: Annotated[int, Query(alias="to", ge=1)],
     ) -> Response:
         return JSON(log.consistency(first, second))
 

@@ -13,6 +13,8 @@ from esledger.core.availability import Availability
 from esledger.core.errors import InvalidArgument, NotFound
 from esledger.core.instants import Clock, format_instant
 from esledger.core.storage import Handle
+from esledger.ledger.case import unit_codes
+from esledger.ledger.service import Reader
 from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
 from esledger.transparency.encoding import b64
@@ -108,11 +110,13 @@ class TransparencyService:
             )
         return tree_size
 
-    def inclusion(self, position: int, tree_size: int | None) -> dict[str, Any]:
+    def inclusion(self, position: int, tree_size: int | None, reader: Reader) -> dict[str, Any]:
+        """The proof for the entry at a ledger position, if the reader may see that entry's case (otherwise
+        answered as a position with no entry)."""
         with self.availability.guard():
             log = self.log.get()
             leaf = log.leaf_at(position)
-            if leaf is None:
+            if leaf is None or not self._visible(position, reader):
                 raise NotFound(
                     f"no case entry at position {position} in the log (not an entry, or not integrated "
                     "yet: POST /v1/checkpoints integrates everything)"
@@ -132,6 +136,15 @@ class TransparencyService:
                     "root": b64(merkle.root(size, nodes)),
                     "inclusion_path": [b64(h) for h in merkle.inclusion_proof(leaf.index, size, nodes)],
                 }
+
+    def _visible(self, position: int, reader: Reader) -> bool:
+        store = self.store.get()
+        found = store.feed(position - 1, 1)
+        if not found or found[0].position != position:
+            return False
+        record = found[0]
+        units = set().union(*(unit_codes(r.event) for r in store.timeline(record.case_id)))
+        return reader.view(record.case_id, units) is not None
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         with self.availability.guard():

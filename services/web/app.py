@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from esledger.access.api import principals_router
 from esledger.bootstrap import System
-from esledger.core.errors import NotFound, StorageUnavailable
+from esledger.core.errors import NotFound
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
 from esledger.transparency.api import transparency_router
@@ -48,16 +49,11 @@ def create_app(system: System) -> FastAPI:
         app.include_router(transparency_router(system.transparency))
     if system.projections is not None:
         app.include_router(projections_router(system.projections))
+    app.include_router(principals_router(system.access.registry))
 
-    @app.get(
-        "/healthz",
-        summary="Liveness, and the ledger head position",
-        responses={200: {"model": Health}, **problem_responses(StorageUnavailable)},
-    )
+    @app.get("/healthz", summary="Liveness: the process answers", responses={200: {"model": Health}})
     def health() -> Response:
-        store = system.storage
-        with store.availability.guard():
-            return JSON({"status": "ok", "head": store.store.get().head()})
+        return JSON({"status": "ok"})
 
     @app.get(
         "/problems/{slug}",

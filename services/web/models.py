@@ -10,10 +10,9 @@ from esledger.web.openapi import DocModel
 
 
 class Health(DocModel):
-    """The service answers, and the ledger's head position (0: empty)."""
+    """The process answers (liveness: nothing about the ledger's content, which needs a principal)."""
 
     status: Literal["ok"]
-    head: int = Field(ge=0, description="the global position of the last stored entry")
 
 
 class ProblemTypeInfo(DocModel):

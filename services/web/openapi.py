@@ -129,7 +129,12 @@ UNEXPECTED: dict[int | str, dict[str, Any]] = {
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Add the Problem schemas to the components of the app's document, once, when it is first generated."""
+    """Add, once, when the document is first generated: the Problem schemas the error responses refer to, the
+    bearer security scheme, and for each operation the roles that may call it (``x-access``; public
+    operations carry ``security: []``)."""
+    from esledger.access.policy import PERMISSIONS
+    from esledger.web.auth import api_routes, permission_of
+
     generate: Callable[[], dict[str, Any]] = app.openapi
     _, definitions = models_json_schema([(Problem, "serialization")], ref_template=REF_PREFIX + "{model}")
 
@@ -137,7 +142,27 @@ def install_openapi(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = generate()  # FastAPI keeps it as app.openapi_schema: the additions below are made once
-        document.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])
+        components = document.setdefault("components", {})
+        components.setdefault("schemas", {}).update(definitions["$defs"])
+        components["securitySchemes"] = {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "an esledger API key (esl_…) or a "
+                "sign-in token (JWT) of the configured OpenID Connect provider",
+            }
+        }
+        for route in api_routes(app.routes):
+            for method in getattr(route, "methods", ()) or ():
+                operation = document["paths"].get(getattr(route, "path", ""), {}).get(method.lower())
+                if operation is None:
+                    continue
+                permission = permission_of(route)
+                if permission is None:
+                    operation["security"] = []
+                else:
+                    operation["security"] = [{"bearer": []}]
+                    operation["x-access"] = {"permission": permission.value, "roles": sorted(PERMISSIONS[permission])}
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

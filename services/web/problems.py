@@ -20,13 +20,16 @@ from esledger.core.errors import (
     CaseExists,
     CaseKindMismatch,
     ConfigurationError,
+    Forbidden,
     IdempotencyConflict,
     InvalidArgument,
     LedgerError,
     NotFound,
     PreconditionFailed,
     ProjectionBehind,
+    RateLimited,
     StorageUnavailable,
+    Unauthenticated,
     Unavailable,
     UnknownCase,
     UnknownEventType,
@@ -124,6 +127,28 @@ PROBLEMS: dict[type[LedgerError], ProblemType] = {
     InvalidArgument: ProblemType(
         "bad-request", 400, "The request is not well-formed", "Correct the request as 'detail' and 'errors' say."
     ),
+    Unauthenticated: ProblemType(
+        "unauthenticated",
+        401,
+        "No valid credential",
+        "Send Authorization: Bearer <your API key or sign-in token>; a key that was rotated or revoked no longer "
+        "works: ask your administrator for a new one.",
+    ),
+    Forbidden: ProblemType(
+        "forbidden",
+        403,
+        "Your roles do not allow this",
+        "Ask your administrator for a grant of one of the roles named in 'detail'.",
+    ),
+    RateLimited: ProblemType(
+        "rate-limited", 429, "Too many requests", "Wait the number of seconds in Retry-After, then send fewer requests."
+    ),
+    Unavailable: ProblemType(
+        "unavailable",
+        503,
+        "A service this request needs is unavailable",
+        "Nothing was done. Retry after the number of seconds in Retry-After.",
+    ),
     NotFound: ProblemType("not-found", 404, "Not found", "Check the case id, version or position."),
     StorageUnavailable: ProblemType(
         "database-unavailable",
@@ -177,6 +202,8 @@ def problem_body(error: LedgerError, instance: str | None = None) -> dict[str, A
 def problem_response(error: LedgerError, request: Request) -> Response:
     t = problem_type(error)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="esledger"'  # RFC 6750
     if t.status >= 500:
         logger.error("answered %s %s", t.status, t.slug, extra={"path": request.url.path, "detail": error.detail})
     return Response(

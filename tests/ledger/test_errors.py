@@ -11,7 +11,7 @@ from httpx import AsyncClient
 
 from esledger.bootstrap import bootstrap
 from esledger.settings import Settings
-from tests.helpers import BATCH, CE, accepted, asgi_client, body, ce, head, received
+from tests.helpers import BATCH, CE, SOME_KEY, accepted, asgi_client, body, ce, head, nothing_stored, received
 
 
 def problem(response: Any, status: int, slug: str) -> dict[str, Any]:
@@ -35,7 +35,7 @@ async def test_validation_names_each_failing_field_and_rule(client: AsyncClient)
     assert ("#/data/summary", "required") in found
     assert ("#/data/grievance_kind", "enum") in found
     assert ("#/data/unexpected", "additionalProperties") in found
-    assert await head(client) == 0
+    assert await nothing_stored(client)
 
 
 async def test_time_must_carry_a_timezone(client: AsyncClient) -> None:
@@ -45,7 +45,7 @@ async def test_time_must_carry_a_timezone(client: AsyncClient) -> None:
         "validation-failed",
     )
     assert any(e["pointer"] == "#/time" for e in doc["errors"])
-    assert await head(client) == 0
+    assert await nothing_stored(client)
 
 
 async def test_time_more_than_five_minutes_ahead_is_refused(client: AsyncClient) -> None:
@@ -74,7 +74,7 @@ async def test_unknown_type(client: AsyncClient) -> None:
     event = ce("grievance.teleported", "GR-U1", {})
     doc = problem(await client.post("/v1/events", content=body(event), headers=CE), 422, "unknown-event-type")
     assert doc["errors"][0]["pointer"] == "#/type"
-    assert await head(client) == 0
+    assert await nothing_stored(client)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", ""])
@@ -88,7 +88,7 @@ async def test_wrong_content_type(client: AsyncClient, content_type: str) -> Non
         415,
         "unsupported-media-type",
     )
-    assert await head(client) == 0
+    assert await nothing_stored(client)
 
 
 async def test_plain_application_json_is_accepted_for_one_event(client: AsyncClient) -> None:
@@ -100,7 +100,7 @@ async def test_plain_application_json_is_accepted_for_one_event(client: AsyncCli
 
 async def test_malformed_json(client: AsyncClient) -> None:
     problem(await client.post("/v1/events", content=b'{"specversion": "1.0",', headers=CE), 400, "malformed-json")
-    assert await head(client) == 0
+    assert await nothing_stored(client)
 
 
 async def test_body_over_the_limit(settings: Settings) -> None:
@@ -113,14 +113,14 @@ async def test_body_over_the_limit(settings: Settings) -> None:
             yield body(event)
 
         problem(await client.post("/v1/events", content=chunked(), headers=CE), 413, "body-too-large")
-        assert await head(client) == 0
+        assert await nothing_stored(client)
 
 
 async def test_act_on_unknown_case_names_the_case(client: AsyncClient) -> None:
     doc = problem(await client.post("/v1/events", content=body(accepted("GR-NOPE")), headers=CE), 422, "unknown-case")
     assert doc["case_id"] == "GR-NOPE"
     assert "grievance.received" in doc["opening_act"]
-    assert await head(client) == 0
+    assert await nothing_stored(client)
 
 
 async def test_act_on_a_case_of_another_kind(client: AsyncClient) -> None:
@@ -176,12 +176,11 @@ async def test_database_unavailable_answers_503_with_retry_after(tmp_path: Path)
         retry_after_seconds=7,
         dev_key_file=tmp_path / "dev.key",
     )
-    async with asgi_client(bootstrap(unreachable, role="ledger")) as client:
-        doc = problem(
-            await client.post("/v1/events", content=body(received("GR-D1")), headers=CE), 503, "database-unavailable"
-        )
-        assert "Retry-After" in (await client.post("/v1/events", content=body(received("GR-D1")), headers=CE)).headers
-        response = await client.get("/v1/cases/GR-D1/events")
+    async with asgi_client(bootstrap(unreachable, role="ledger"), authenticated=False) as client:
+        post = {"content": body(received("GR-D1")), "headers": CE | SOME_KEY}
+        doc = problem(await client.post("/v1/events", **post), 503, "database-unavailable")
+        assert "Retry-After" in (await client.post("/v1/events", **post)).headers
+        response = await client.get("/v1/cases/GR-D1/events", headers=SOME_KEY)
         assert response.status_code == 503 and response.headers["Retry-After"] == "7"
         assert "retry" in doc["detail"].lower() or doc["retry_after"] == 7
 

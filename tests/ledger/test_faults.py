@@ -8,7 +8,7 @@ from eventsourcing.persistence import OperationalError
 
 from esledger.bootstrap import bootstrap
 from esledger.settings import Settings
-from tests.helpers import BATCH, accepted, asgi_client, body, head, received
+from tests.helpers import BATCH, accepted, asgi_client, body, nothing_stored, received
 
 
 async def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(
@@ -32,7 +32,7 @@ async def test_a_failure_mid_batch_stores_nothing_and_the_retry_stores_it_once(
         failed = await client.post("/v1/events:batch", content=body(events), headers=BATCH)
         assert failed.status_code == 503 and failed.headers["Retry-After"]
         monkeypatch.undo()
-        assert await head(client) == 0
+        assert await nothing_stored(client)
         assert (await client.get("/v1/cases/GR-FAULT/events")).status_code == 404
 
         retried = await client.post("/v1/events:batch", content=body(events), headers=BATCH)
