@@ -79,6 +79,7 @@ def load_policy(settings: Settings, schemas: SchemaDirectory, catalog: Catalog) 
         load_rulesets(schemas, settings.local_policy or None),
         load_calendar(settings.holiday_files, schemas),
         titles=catalog_titles(catalog),
+        organisations=load_organisations(schemas),
         yellow_working_days=settings.yellow_working_days,
         violation_notice_days=settings.violation_notice_days,
     )

@@ -27,7 +27,9 @@ RETRACTED = "case.record_retracted"
 @dataclass(frozen=True)
 class KnownAct:
     """One act as evaluated: `known` is when the ledger learned its current content (itself or its last amendment);
-    `amended_by` lists the case versions of the amendments applied to it, in order."""
+    `amended_by` lists the case versions of the amendments applied to it, in order, and `before` the content
+    each of them replaced, with when the ledger learned of the change (a date moved after it had passed is an
+    integrity signal, deadlines.py)."""
 
     case_id: str
     version: int
@@ -37,6 +39,7 @@ class KnownAct:
     known: datetime
     event: Mapping[str, Any]
     amended_by: tuple[int, ...] = ()
+    before: tuple[tuple[int, datetime, Mapping[str, Any]], ...] = ()
 
     @property
     def day(self) -> date:
@@ -92,4 +95,5 @@ def _amended(record: KnownAct, amendment: KnownAct) -> KnownAct:
         known=max(record.known, amendment.recorded),
         event=event,
         amended_by=(*record.amended_by, amendment.version),
+        before=(*record.before, (amendment.version, amendment.recorded, record.event)),
     )

@@ -36,6 +36,7 @@ from esledger.domain.findings import (
     case_findings,
     unattached_sanctions,
 )
+from esledger.domain.organisations import Organisations
 from esledger.domain.periods import Counting
 from esledger.domain.presentation import Titles, date_json, instant_json
 from esledger.domain.rules import ActPattern, Basis, Count, OnBreach, Rule, RuleSet
@@ -61,7 +62,7 @@ def violation_notice_rule(days: int, counting: Counting, effective_from: date) -
         period=Count(days, counting),
         fulfilled_by=(ActPattern("inspection.notice_issued"),),
         not_applicable_when=(),
-        superseded_by_later_trigger=False,
+        superseded_by=None,
         responsible="supervision_body",
         on_breach=OnBreach(
             "17", ("二",), "发现违法违规问题后未在期限内制发《行政执法监督通知书》（明知有执法违法行为而放任）"
@@ -81,6 +82,7 @@ class Policy:
     rulesets: tuple[RuleSet, ...]
     calendar: Calendar = field(default_factory=Calendar)
     titles: Titles = field(default_factory=Titles)
+    organisations: Organisations = field(default_factory=Organisations)
     yellow_working_days: int = 3
     violation_notice_days: int | None = 30
     violation_notice_counting: Counting = Counting.CALENDAR
@@ -174,6 +176,14 @@ class DeadlineView:
             "steps": [s.text for s in period.steps] if period else [],
             "reason": d.reason,
             "reason_version": d.reason_version,
+            "defective": d.defective,
+            "moved": {
+                "by_version": d.moved[0],
+                "from_last_day": date_json(d.moved[1].last_day),
+                "from_due": instant_json(d.moved[1].due),
+            }
+            if d.moved
+            else None,
             "candidate_finding": (
                 {"article": finding.article, "items": list(finding.items), "description": finding.description}
                 if finding
@@ -240,7 +250,7 @@ def view_cases(records: Iterable[Mapping[str, Any]], policy: Policy, as_of: date
     stored = list(records)
     cases = snapshots(stored, as_of)
     by_case: dict[str, list[Deadline]] = {case_id: [] for case_id in cases}
-    for d in evaluate(stored, policy.effective_rulesets(), policy.calendar, as_of):
+    for d in evaluate(stored, policy.effective_rulesets(), policy.calendar, as_of, policy.organisations):
         by_case[d.case_id].append(d)
     return [_view(case, by_case[case_id], policy, as_of) for case_id, case in cases.items()]
 

@@ -3,13 +3,23 @@
 Pure: records, rule sets, a calendar and `as_of` in; Deadline views out. No clock but `as_of`.
 
 Readings the regulation leaves open, made here once:
-- A fulfilment is the earliest matching record that occurred on or after the day the period counts from
-  (the anchor's day, else the trigger's) and that no earlier trigger of the rule has claimed; recording
-  order plays no part, so a fulfilment recorded before its trigger still counts.
-- A later trigger of a rule marked superseded_by_later_trigger (a re-issued notice) replaces an earlier
-  one that was still running and unfulfilled when it occurred; the earlier becomes not applicable. A
-  cancelling act (e.g. the grievance was transferred) works the same way. Neither undoes a breach that had
-  already happened, nor a fulfilment that came first.
+- A deadline belongs to one trigger occurrence, and only acts that occur after its trigger (in occurred
+  order, ties by case version) fulfil, cancel or supersede it: a transfer made before a grievance was
+  accepted does not cancel the duty to notify that the acceptance started.
+- A fulfilment is the earliest such matching record that occurred on or after the day the period counts
+  from (the anchor's day, else the trigger's) and that no earlier trigger of the rule has claimed; recording
+  order plays no part, so a fulfilment recorded before its trigger's record still counts. Where the rule
+  names the fulfilment's own date field (``at``: the day a report says the unit corrected), that day is
+  when it was done; absent that field (an older schema), a fulfilment reported after the due instant is
+  taken as met — the day it was done is unknown, and a breach that cannot be proven is not claimed.
+- A later trigger replaces an earlier one only when it says so (the rule's ``superseded_by``: a re-delivery
+  of the same document, a notice naming the notice it replaces); two notices about two violations are two
+  sets of deadlines. A cancelling act (e.g. the grievance was transferred) works the same way. Neither
+  undoes a breach that had already happened, nor a fulfilment that came first.
+- A document delivered after the last day it sets (the rule's ``delivery``) sets a period that cannot have
+  run: the deadline is not applicable and flagged ``defective`` for the reviewer, never a breach.
+- A trigger document amended, after its deadline had passed, to a later date keeps that deadline's breach
+  visible as of before the amendment, and the deadline is flagged ``moved`` (the amendment's version).
 - A provisional deadline is never breached: past due it is `provisional` (and a fulfilment after its
   provisional due is `provisional`, not `met_late`); before its due it is `pending` with provisional set.
 - Backdated: the fulfilment occurred before the due instant but the ledger learned of it (its record or
@@ -20,13 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from esledger.core.pointers import MISSING, resolve
 from esledger.domain.acts import KnownAct, cases_as_of
-from esledger.domain.calendar import Calendar, beijing_date
+from esledger.domain.calendar import BEIJING, Calendar, beijing_date
+from esledger.domain.organisations import Organisations
 from esledger.domain.periods import Period, count_period, latest, period_after, period_ending_on
 from esledger.domain.rules import (
     Count,
@@ -80,6 +91,9 @@ class Deadline:
     reason: str | None = None
     reason_version: int | None = None
     candidate_finding: OnBreach | None = None
+    defective: bool = False
+    moved: tuple[int, Period] | None = None
+    """The amendment (case version) that moved the due instant after it had passed, and the period before."""
 
     @property
     def due(self) -> datetime | None:
@@ -95,32 +109,36 @@ def evaluate(
     rulesets: RuleSet | Sequence[RuleSet],
     calendar: Calendar,
     as_of: datetime,
+    organisations: Organisations | None = None,
 ) -> list[Deadline]:
-    """Every deadline of every case in the stored records, as known at `as_of` (an aware instant)."""
+    """Every deadline of every case in the stored records, as known at `as_of` (an aware instant);
+    `organisations` (the unit registry) decides rules that bind only some kinds of unit."""
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     sets = (rulesets,) if isinstance(rulesets, RuleSet) else tuple(rulesets)
+    units = organisations or Organisations()
     deadlines: list[Deadline] = []
     for records_of_case in cases_as_of(records, as_of).values():
         case = sorted(records_of_case, key=lambda r: (r.occurred, r.version))
         for ruleset in sets:
             done: dict[str, list[Deadline]] = {}
             for rule in ruleset.rules:
-                done[rule.id] = _rule_deadlines(
-                    rule, _triggers(rule, ruleset, sets, case, done, as_of), case, calendar, as_of
-                )
+                triggers = _triggers(rule, ruleset, sets, case, done, as_of, units)
+                done[rule.id] = _rule_deadlines(rule, triggers, case, calendar, as_of)
                 deadlines += done[rule.id]
     return deadlines
 
 
 @dataclass(frozen=True)
 class _Trigger:
-    """A trigger record, the record its period counts from (None: the anchor is missing) and that start."""
+    """A trigger record, the record its period counts from (None: the anchor is missing) and that start;
+    `excluded` says why the rule does not bind this trigger (e.g. the unit is not of a kind it binds)."""
 
     record: KnownAct
     origin: KnownAct | None
     start: datetime | date
     provisional: bool
+    excluded: str | None = None
 
 
 def _triggers(
@@ -130,6 +148,7 @@ def _triggers(
     case: list[KnownAct],
     done: Mapping[str, list[Deadline]],
     as_of: datetime,
+    organisations: Organisations,
 ) -> list[_Trigger]:
     """The rule's triggers in the case (in occurred order) that this rule set governs."""
     if isinstance(rule.trigger, Overdue):
@@ -147,8 +166,23 @@ def _triggers(
             and ruleset_in_force(sets, r.day) is ruleset
         ):
             origin = next((a for a in case if a.act == rule.anchor), None) if rule.anchor else r
-            found.append(_Trigger(r, origin, origin.occurred if origin else r.occurred, False))
+            start = origin.occurred if origin else r.occurred
+            found.append(_Trigger(r, origin, start, False, _exclusion(rule, r, organisations)))
     return found
+
+
+def _exclusion(rule: Rule, trigger: KnownAct, organisations: Organisations) -> str | None:
+    """Why a rule that binds only some kinds of unit does not bind this trigger's unit (None: it does)."""
+    if rule.unit_kinds is None:
+        return None
+    code = resolve(trigger.event, rule.unit_kinds.pointer)
+    unit = organisations.get(code) if isinstance(code, str) else None
+    kinds = "、".join(rule.unit_kinds.kinds)
+    if unit is None:
+        return f"单位 {code} 不在单位名录中，无从确定其是否属于本条约束的单位（{kinds}）"
+    if unit.kind not in rule.unit_kinds.kinds:
+        return f"{unit.name}（{unit.kind}）不属于本条约束的单位（{kinds}）"
+    return None
 
 
 def _rule_deadlines(
@@ -158,12 +192,39 @@ def _rule_deadlines(
     claimed: set[int] = set()
     out = []
     for i, t in enumerate(triggers):
-        later = triggers[i + 1].record if rule.superseded_by_later_trigger and i + 1 < len(triggers) else None
-        deadline, fulfilment = _deadline(rule, t, later, case, claimed, calendar, as_of)
+        deadline, fulfilment = _deadline(
+            rule, t, _replacement(rule, t, triggers[i + 1 :]), case, claimed, calendar, as_of
+        )
         if fulfilment and not rule.shared_fulfilment:
             claimed.add(fulfilment.version)
         out.append(deadline)
     return out
+
+
+def _replacement(rule: Rule, t: _Trigger, later: Sequence[_Trigger]) -> KnownAct | None:
+    """The first later trigger that says it replaces this one (the rule's superseded_by), if any."""
+    if rule.superseded_by is None:
+        return None
+    return next(
+        (u.record for u in later if rule.superseded_by.matches(u.record.act, u.record.event, t.record.event)), None
+    )
+
+
+def _after(r: KnownAct, trigger: KnownAct) -> bool:
+    return (r.occurred, r.version) > (trigger.occurred, trigger.version)
+
+
+def _done_at(rule: Rule, r: KnownAct, trigger: KnownAct) -> datetime:
+    """When the fulfilment was done: the day its own date field states (start of that Beijing day), else when
+    it occurred."""
+    pattern = next(p for p in rule.fulfilled_by if p.matches(r.act, r.event, trigger.event))
+    stated = resolve(r.event, pattern.at) if pattern.at else MISSING
+    if isinstance(stated, str):
+        try:
+            return datetime.combine(date.fromisoformat(stated), time(0), tzinfo=BEIJING)
+        except ValueError:
+            pass
+    return r.occurred
 
 
 def _deadline(
@@ -187,52 +248,92 @@ def _deadline(
         status=Status.NOT_APPLICABLE,
         period=None,
     )
+    if t.excluded is not None:
+        return replace(base, reason=t.excluded), None
     if t.origin is None:
         return replace(base, reason=f"no {rule.anchor} record to count from"), None
-    period = _period(rule.period, t.start, t.record, _related(rule, t.record, case), calendar)
+    related = _related(rule, t.record, case)
+    period = _period(rule.period, t.start, t.record, related, calendar)
     if period is None:
         absent = ", ".join(sorted({f.pointer for f in field_refs(rule.period)}))
         return replace(base, reason=f"no period: {absent} not set"), None
-    base = replace(base, period=period, provisional=period.provisional or t.provisional)
+    base = replace(
+        base,
+        period=period,
+        provisional=period.provisional or t.provisional,
+        moved=_moved(rule, t, related, period, calendar),
+    )
+    delivered = next((r for r in case if rule.delivery and rule.delivery.matches(r.act, r.event, t.record.event)), None)
+    if delivered is not None and delivered.day > period.last_day:
+        return replace(
+            base,
+            defective=True,
+            reason=f"{delivered.act}（第{delivered.version}版）{delivered.day} 送达，晚于本文书载明的期限末日 "
+            f"{period.last_day}：期限无从起算，文书有瑕疵",
+            reason_version=delivered.version,
+        ), None
     fulfilment = next(
         (
             r
             for r in case
             if r.version not in claimed
+            and _after(r, t.record)
             and r.day >= t.origin.day
             and any(p.matches(r.act, r.event, t.record.event) for p in rule.fulfilled_by)
         ),
         None,
     )
-    if later and later.occurred < period.due and (fulfilment is None or fulfilment.occurred >= later.occurred):
+    done_at = _done_at(rule, fulfilment, t.record) if fulfilment else None
+    if later and later.occurred < period.due and (done_at is None or done_at >= later.occurred):
         return replace(
             base, reason=f"superseded by {later.act} (version {later.version})", reason_version=later.version
         ), None
     for r in case:
-        if r.occurred >= period.due or (fulfilment and r.occurred >= fulfilment.occurred):
+        if not _after(r, t.record):
+            continue
+        if r.occurred >= period.due or (done_at and r.occurred >= done_at):
             break
         cancellation = next(
             (c for c in rule.not_applicable_when if c.pattern.matches(r.act, r.event, t.record.event)), None
         )
         if cancellation:
             return replace(base, reason=cancellation.reason, reason_version=r.version), None
-    return _judged(rule, base, period, fulfilment, calendar, as_of), fulfilment
+    return _judged(rule, base, period, fulfilment, done_at, calendar, as_of), fulfilment
+
+
+def _moved(
+    rule: Rule, t: _Trigger, related: KnownAct | None, period: Period, calendar: Calendar
+) -> tuple[int, Period] | None:
+    """The amendment that moved the due instant later after it had passed, with the period it replaced."""
+    for version, learned, event in t.record.before:
+        earlier = _period(rule.period, t.start, replace(t.record, event=event), related, calendar)
+        if earlier is not None and earlier.due <= learned and earlier.due < period.due:
+            return version, earlier
+    return None
 
 
 def _judged(
-    rule: Rule, base: Deadline, period: Period, fulfilment: KnownAct | None, calendar: Calendar, as_of: datetime
+    rule: Rule,
+    base: Deadline,
+    period: Period,
+    fulfilment: KnownAct | None,
+    done_at: datetime | None,
+    calendar: Calendar,
+    as_of: datetime,
 ) -> Deadline:
     """Status of a deadline that applies: met, late, breached, pending, or provisional where data is lacking."""
     due = period.due
-    if fulfilment:
-        in_time = fulfilment.occurred < due
+    if fulfilment and done_at:
+        undated = done_at == fulfilment.occurred and any(p.at for p in rule.fulfilled_by)
+        in_time = done_at < due or undated
         status = Status.MET if in_time else Status.PROVISIONAL if base.provisional else Status.MET_LATE
         return replace(
             base,
             status=status,
             fulfilment_version=fulfilment.version,
-            fulfilled_at=fulfilment.occurred,
-            backdated=in_time and fulfilment.known > due,
+            fulfilled_at=done_at,
+            backdated=in_time and not undated and fulfilment.known > due,
+            reason="履行记录未载明履行日期，且晚于期限报告：逾期无从认定" if undated and done_at >= due else None,
             candidate_finding=rule.on_breach if status is Status.MET_LATE else None,
         )
     if as_of < due:

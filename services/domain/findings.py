@@ -241,6 +241,7 @@ def case_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Tit
     inferred = [
         *_deadline_findings(case, mine, titles),
         *_backdated_findings(case, mine, titles),
+        *_document_findings(case, mine, titles),
         *_pattern_findings(case),
     ]
     determinations = _by_finding(_determinations(case))
@@ -337,6 +338,66 @@ def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], title
                 day=beijing_date(fulfilment.known),
             )
         )
+    return out
+
+
+def _document_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Titles) -> list[Finding]:
+    """Integrity signals about the document a deadline comes from: its date moved by an amendment after it had
+    passed, or it was delivered after the last day it set (defective). Both are for a reviewer, about the
+    body that issued it; neither is a breach by the unit."""
+    out = []
+    for d in deadlines:
+        trigger = case.act(d.trigger_version)
+        if trigger is None:
+            continue
+        issuer = Subject(responsible_unit("supervision_body", trigger, case.acts))
+        document = f"{titles.act(trigger.act)}（第{trigger.version}版）"
+        if d.moved is not None and d.period is not None:
+            version, earlier = d.moved
+            amendment = case.evidence(version, "amendment")
+            reason = (
+                f"{d.title}（规则 {d.rule_id}）：{document}原定期限至{end_of_day_text(earlier.last_day)}，"
+                f"已于届满后由更正记录（第{version}版，台账于{beijing_text(amendment.recorded)}获知）改为"
+                f"{end_of_day_text(d.period.last_day)}。届满后推迟期限不能使已发生的逾期变为按期；"
+                "更正前的逾期见当时（as_of）的答复。"
+            )
+            out.append(
+                Finding(
+                    id=finding_id(case.case_id, f"{INTEGRITY}.moved.{d.rule_id}", d.trigger_version, version),
+                    case_id=case.case_id,
+                    source=Source.DEADLINE,
+                    key=f"{INTEGRITY}.moved.{d.rule_id}",
+                    article=INTEGRITY,
+                    items=(),
+                    title="文书载明的期限在届满后被更正推迟",
+                    reason=reason,
+                    subject=issuer,
+                    evidence=(case.evidence(d.trigger_version, "trigger"), amendment),
+                    arose_at=amendment.recorded,
+                    day=beijing_date(amendment.recorded),
+                )
+            )
+        if d.defective and d.reason_version is not None and d.reason:
+            delivery = case.required_act(d.reason_version)
+            out.append(
+                Finding(
+                    id=finding_id(
+                        case.case_id, f"{INTEGRITY}.defective.{d.rule_id}", d.trigger_version, delivery.version
+                    ),
+                    case_id=case.case_id,
+                    source=Source.DEADLINE,
+                    key=f"{INTEGRITY}.defective.{d.rule_id}",
+                    article=INTEGRITY,
+                    items=(),
+                    title="文书送达晚于其载明的期限（文书有瑕疵）",
+                    reason=f"{d.title}（规则 {d.rule_id}）：{document}{d.reason}。被监督单位无从在期限内履行，"
+                    "不据此认定其逾期；请复核该文书。",
+                    subject=issuer,
+                    evidence=(case.evidence(d.trigger_version, "trigger"), case.evidence(delivery.version, "delivery")),
+                    arose_at=delivery.occurred,
+                    day=delivery.day,
+                )
+            )
     return out
 
 

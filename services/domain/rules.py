@@ -27,14 +27,20 @@ class Basis(StrEnum):
 
 @dataclass(frozen=True)
 class Condition:
-    """The value at `pointer` is one of `values` (same JSON type: true is not 1)."""
+    """The value at `pointer` is one of `values` (same JSON type: true is not 1); with `non_empty`, it is
+    present and not an empty string, list or object."""
 
     pointer: str
-    values: tuple[Any, ...]
+    values: tuple[Any, ...] = ()
+    non_empty: bool = False
 
     def holds(self, event: Mapping[str, Any]) -> bool:
         value = resolve(event, self.pointer)
-        return value is not MISSING and any(type(value) is type(v) and value == v for v in self.values)
+        if value is MISSING:
+            return False
+        if self.non_empty:
+            return value not in ("", [], {}) and value is not None
+        return any(type(value) is type(v) and value == v for v in self.values)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class ActPattern:
     when: tuple[Condition, ...] = ()
     trigger_when: tuple[Condition, ...] = ()
     match: tuple[tuple[str, str], ...] = ()
+    at: str | None = None
+    """A fulfilment's own date field (e.g. the date a report says the unit corrected): when present, the
+    fulfilment counts as done that Beijing day, not when the record occurred."""
 
     def matches(self, act: str, event: Mapping[str, Any], trigger: Mapping[str, Any]) -> bool:
         return (
@@ -53,6 +62,15 @@ class ActPattern:
             and all(c.holds(trigger) for c in self.trigger_when)
             and all(_equal_present(resolve(event, mine), resolve(trigger, theirs)) for mine, theirs in self.match)
         )
+
+
+@dataclass(frozen=True)
+class UnitKinds:
+    """A trigger counts only when the unit at `pointer` (a unit code) is of one of `kinds` in the unit
+    registry; a unit the registry does not list makes the deadline not applicable, saying why."""
+
+    pointer: str
+    kinds: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -133,12 +151,14 @@ class Rule:
     period: PeriodSpec
     fulfilled_by: tuple[ActPattern, ...]
     not_applicable_when: tuple[Cancellation, ...]
-    superseded_by_later_trigger: bool
+    superseded_by: ActPattern | None
     responsible: str
     on_breach: OnBreach
     basis: Basis
     basis_note: str
     effective_from: date
+    unit_kinds: UnitKinds | None = None
+    delivery: ActPattern | None = None
     shared_fulfilment: bool = False
 
 
@@ -213,7 +233,7 @@ def _rule(r: Mapping[str, Any]) -> Rule:
         period=_period(r["period"]),
         fulfilled_by=tuple(_pattern(f) for f in r["fulfilled_by"]),
         not_applicable_when=tuple(Cancellation(_pattern(c), c["reason"]) for c in r.get("not_applicable_when", [])),
-        superseded_by_later_trigger=r.get("superseded_by_later_trigger", False),
+        superseded_by=_pattern({"act": trigger.get("act", ""), **r["superseded_by"]}) if "superseded_by" in r else None,
         responsible=r["responsible"],
         on_breach=OnBreach(
             r["on_breach"]["article"], tuple(r["on_breach"].get("items", [])), r["on_breach"]["description"]
@@ -221,6 +241,10 @@ def _rule(r: Mapping[str, Any]) -> Rule:
         basis=Basis(r["basis"]),
         basis_note=r.get("basis_note", ""),
         effective_from=date.fromisoformat(r["effective_from"]),
+        unit_kinds=UnitKinds(trigger["unit_kinds"]["pointer"], tuple(trigger["unit_kinds"]["in"]))
+        if "unit_kinds" in trigger
+        else None,
+        delivery=_pattern(r["delivery"]) if "delivery" in r else None,
     )
 
 
@@ -230,11 +254,12 @@ def _pattern(p: Mapping[str, Any]) -> ActPattern:
         when=_conditions(p.get("when", [])),
         trigger_when=_conditions(p.get("trigger_when", [])),
         match=tuple(p.get("match", {}).items()),
+        at=p.get("at"),
     )
 
 
 def _conditions(items: Iterable[Mapping[str, Any]]) -> tuple[Condition, ...]:
-    return tuple(Condition(c["pointer"], tuple(c["in"])) for c in items)
+    return tuple(Condition(c["pointer"], tuple(c.get("in", ())), bool(c.get("non_empty", False))) for c in items)
 
 
 def _period(p: Mapping[str, Any]) -> PeriodSpec:

@@ -68,6 +68,14 @@ class OnBreach(DocModel):
     description: str
 
 
+class Moved(DocModel):
+    """The amendment that moved a deadline's date after it had passed, and where the deadline stood before."""
+
+    by_version: int
+    from_last_day: date
+    from_due: datetime
+
+
 class DeadlineView(DocModel):
     """One rule applied to one trigger: when it is due, its warning level, and what became of it."""
 
@@ -99,6 +107,8 @@ class DeadlineView(DocModel):
     steps: list[str] = Field(description="how the due day was reckoned, line by line")
     reason: str | None
     reason_version: int | None
+    defective: bool = Field(description="the document was delivered after the last day it set: no period ran")
+    moved: Moved | None = Field(description="an amendment moved the due instant later after it had passed")
     candidate_finding: OnBreach | None
     finding_ids: list[str]
 

@@ -8,6 +8,7 @@ from typing import Any
 from esledger.core.schemas import SchemaDirectory
 from esledger.domain.calendar import Calendar
 from esledger.domain.deadlines import Deadline, evaluate
+from esledger.domain.organisations import organisations_from
 from esledger.domain.rules import RuleSet
 from esledger.ledger.catalog import Catalog
 from esledger.rulefiles import catalog_titles, load_rulesets, rule_schemas
@@ -38,6 +39,19 @@ HOLIDAYS_2027 = {
 }
 BODY = {"code": "114210000000000001", "name": "荆州市政务服务和大数据管理局法制科"}
 COUNTY = {"code": "114210000000000002", "name": "沙市区政务数据局"}
+CITY = {"code": "114210000000000000", "name": "荆州市政务服务和大数据管理局"}
+ORGANISATIONS = organisations_from(
+    {
+        "units": [
+            {**CITY, "kind": "city_bureau", "level": "city", "parent": None},
+            {**BODY, "kind": "supervision_body", "level": "city", "parent": CITY["code"]},
+            {**COUNTY, "kind": "county_bureau", "level": "county", "parent": CITY["code"]},
+        ]
+    },
+    RULE_SCHEMAS,
+)
+"""The units of these worked examples: a city bureau, its legal office (the supervision body) and a county
+bureau."""
 
 
 def instant(when: str) -> str:
@@ -97,7 +111,8 @@ def deadlines(
     rulesets: tuple[RuleSet, ...] = RULESETS,
 ) -> list[Deadline]:
     """The deadlines one rule gives for the case, as known at as_of."""
-    return [d for d in evaluate(case.records, rulesets, calendar, utc(as_of)) if d.rule_id == rule_id]
+    found = evaluate(case.records, rulesets, calendar, utc(as_of), ORGANISATIONS)
+    return [d for d in found if d.rule_id == rule_id]
 
 
 def only(case: Case, rule_id: str, as_of: str = "2027-12-31T00:00:00+08:00", **kw: Any) -> Deadline:
@@ -172,7 +187,7 @@ def inspection(opened: str = "2026-01-05") -> Case:
     return case
 
 
-def issue(case: Case, when: str, correction_due_date: str, number: str = NOTICE) -> int:
+def issue(case: Case, when: str, correction_due_date: str, number: str = NOTICE, **kw: str) -> int:
     return case.add(
         "inspection.notice_issued",
         when,
@@ -180,6 +195,7 @@ def issue(case: Case, when: str, correction_due_date: str, number: str = NOTICE)
         supervised_unit=COUNTY,
         violations="程序违法",
         correction_due_date=correction_due_date,
+        **kw,
     )
 
 

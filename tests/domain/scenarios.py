@@ -10,9 +10,9 @@ from typing import Any
 from esledger.domain.casefile import CaseView, Policy, view_case
 from esledger.domain.findings import Finding
 
-from .builders import BODY, CALENDAR, COUNTY, RULESETS, TITLES, Case, notice, utc
+from .builders import BODY, CALENDAR, COUNTY, ORGANISATIONS, RULESETS, TITLES, Case, notice, utc
 
-POLICY = Policy(RULESETS, CALENDAR, titles=TITLES)
+POLICY = Policy(RULESETS, CALENDAR, titles=TITLES, organisations=ORGANISATIONS)
 LATE = "2027-06-30T00:00:00+08:00"  # long after every scenario (2027 is provisional, but no period reaches it)
 OFFICER = {"name": "黄某", "role": "执法大队大队长", "unit": COUNTY}
 REVIEWER = {"name": "刘某", "role": "副局长"}

@@ -46,7 +46,7 @@ def test_art11_correct_due_1001_rolls_past_national_day_corrected_1008_met() -> 
 def test_art11_correct_due_on_make_up_saturday_0214_corrected_after_spring_festival_late() -> None:
     case = inspection()
     issue(case, "2026-01-20", "2026-02-14")
-    report(case, "2026-02-24")
+    report(case, "2026-02-24", corrected_on="2026-02-24")
     d = only(case, "art11.correct")
     assert d.due == due("2026-02-14")
     assert d.status is Status.MET_LATE
@@ -61,7 +61,7 @@ def test_art11_correct_report_late_on_utc_0930_is_beijing_1001_late_but_an_hour_
     assert only(on_time, "art11.correct").status is Status.MET
     late = inspection()
     issue(late, "2026-09-01", "2026-09-30")
-    report(late, "2026-09-30T16:30:00Z")
+    report(late, "2026-09-30T16:30:00Z", corrected_on="2026-10-01")
     assert only(late, "art11.correct").status is Status.MET_LATE
 
 
@@ -81,10 +81,10 @@ def test_art11_correct_a_report_saying_not_corrected_does_not_fulfil() -> None:
     assert only(case, "art11.correct", as_of="2026-10-09").status is Status.BREACHED
 
 
-def test_art11_correct_a_second_notice_supersedes_the_first() -> None:
+def test_art11_correct_a_second_notice_naming_the_first_as_replaced_supersedes_it() -> None:
     case = inspection()
     first = issue(case, "2026-09-01", "2026-10-30")
-    second = issue(case, "2026-10-10", "2026-11-20", number="荆政数法通〔2026〕4号")
+    second = issue(case, "2026-10-10", "2026-11-20", number="荆政数法通〔2026〕4号", replaces_notice=NOTICE)
     v = report(case, "2026-11-18", number="荆政数法通〔2026〕4号")
     old, new = deadlines(case, "art11.correct")
     assert (old.trigger_version, old.status, old.reason_version) == (first, Status.NOT_APPLICABLE, second)
@@ -154,7 +154,7 @@ def test_art11_escalate_arises_only_once_the_correction_is_overdue() -> None:
 def test_art11_escalate_not_applicable_when_the_unit_corrects_late() -> None:
     case = inspection()
     issue(case, "2026-09-01", "2026-09-30")
-    v = report(case, "2026-10-15")
+    v = report(case, "2026-10-15", corrected_on="2026-10-15")
     assert only(case, "art11.correct").status is Status.MET_LATE
     d = only(case, "art11.escalate")
     assert (d.status, d.reason_version, d.reason) == (Status.NOT_APPLICABLE, v, "被监督单位已（逾期）纠正")
@@ -234,13 +234,95 @@ def test_art12_report_correction_period_in_2026_but_report_period_reaching_2027_
     assert (d.status, d.provisional) == (Status.PENDING, True)
 
 
-def test_art12_report_delivery_of_a_second_notice_supersedes_the_first() -> None:
+def test_art12_report_a_notice_naming_the_delivered_one_as_replaced_cancels_its_report() -> None:
     case = inspection()
     issue(case, "2026-09-01", "2026-09-30")
     first = deliver(case, "2026-09-02")
-    issue(case, "2026-09-10", "2026-10-20", number="荆政数法通〔2026〕4号")
+    replacing = issue(case, "2026-09-10", "2026-10-20", number="荆政数法通〔2026〕4号", replaces_notice=NOTICE)
     second = deliver(case, "2026-09-11", number="荆政数法通〔2026〕4号")
     old, new = deadlines(case, "art12.report", as_of="2026-09-12")
-    assert (old.trigger_version, old.status, old.reason_version) == (first, Status.NOT_APPLICABLE, second)
+    assert (old.trigger_version, old.status, old.reason_version) == (first, Status.NOT_APPLICABLE, replacing)
     # 10-20 (Tue) + 15 = 11-04 (Wed)
     assert (new.trigger_version, new.status, new.due) == (second, Status.PENDING, due("2026-11-04"))
+
+
+# --- readings confirmed against the seed (issue 10), rule set jingzhou-zfjd-2020-11-17 ---
+
+
+def test_art11_two_notices_about_two_violations_each_keep_their_deadlines() -> None:
+    """第十一条: two notices, two violations, only the second answered: the first notice's correction and report
+    deadlines stay (breached), and escalation is due for it; neither notice replaced the other."""
+    case = inspection()
+    first = issue(case, "2026-09-01", "2026-09-15")
+    deliver(case, "2026-09-02")
+    second = issue(case, "2026-09-03", "2026-09-30", number="荆政数法通〔2026〕4号")
+    deliver(case, "2026-09-04", number="荆政数法通〔2026〕4号")
+    report(case, "2026-09-20", number="荆政数法通〔2026〕4号", corrected_on="2026-09-18")
+    corrections = {d.trigger_version: d for d in deadlines(case, "art11.correct", as_of="2026-10-30")}
+    assert corrections[first].status is Status.BREACHED
+    assert corrections[second].status is Status.MET
+    reports = deadlines(case, "art12.report", as_of="2026-10-30")
+    assert sorted(d.status for d in reports) == [Status.BREACHED, Status.MET]
+    escalations = deadlines(case, "art11.escalate", as_of="2026-10-30")
+    assert [d.trigger_version for d in escalations] == [first]
+
+
+def test_art11_correct_counts_the_correction_date_the_report_states_not_the_reports_own_date() -> None:
+    """第十一条 / 第十二条: corrected 09-14, before the notice's date 09-15, and reported 09-25 — within the 15
+    days after the correction period 第十二条 allows: not a breach of 第十一条; the report is on time too."""
+    case = inspection()
+    issue(case, "2026-09-01", "2026-09-15")
+    deliver(case, "2026-09-02")
+    v = report(case, "2026-09-25", corrected_on="2026-09-14")
+    d = only(case, "art11.correct", as_of="2026-10-30")
+    assert (d.status, d.fulfilment_version, d.candidate_finding) == (Status.MET, v, None)
+    assert only(case, "art12.report", as_of="2026-10-30").status is Status.MET
+    assert deadlines(case, "art11.escalate", as_of="2026-10-30") == []
+
+
+def test_art11_correct_a_report_without_a_correction_date_after_the_due_date_is_no_provable_breach() -> None:
+    """An execution report of the first schema version has no correction date: reported 10-05 after the due
+    date 09-30, when the unit corrected is unknown — met, with the reason, never an accusation."""
+    case = inspection()
+    issue(case, "2026-09-01", "2026-09-30")
+    report(case, "2026-10-05")
+    d = only(case, "art11.correct", as_of="2026-10-30")
+    assert (d.status, d.candidate_finding) == (Status.MET, None)
+    assert "未载明履行日期" in (d.reason or "")
+
+
+def test_art11_correct_a_date_moved_by_an_amendment_after_it_passed_is_an_integrity_signal() -> None:
+    """An amendment recorded 09-20 moves the notice's correction date from 09-15 (passed) to 09-30: the
+    deadline keeps the breach as the ledger knew it before the amendment, and is flagged as moved."""
+    case = inspection()
+    notice_version = issue(case, "2026-09-01", "2026-09-15")
+    before = only(case, "art11.correct", as_of="2026-09-19")
+    assert before.status is Status.BREACHED
+    amendment = case.add(
+        "case.record_amended",
+        "2026-09-20",
+        target_version=notice_version,
+        reason="更正期限",
+        amendments=[{"pointer": "/data/correction_due_date", "value": "2026-09-30"}],
+    )
+    report(case, "2026-09-25", corrected_on="2026-09-25")
+    after = only(case, "art11.correct", as_of="2026-10-30")
+    assert after.status is Status.MET and after.moved is not None
+    assert after.moved[0] == amendment and after.moved[1].last_day == date(2026, 9, 15)
+    assert only(case, "art11.correct", as_of="2026-09-19").status is Status.BREACHED
+
+
+def test_art11_correct_a_notice_delivered_after_its_own_correction_date_is_defective_not_a_breach() -> None:
+    """The period runs from delivery at the earliest: a notice dated to be corrected by 09-10 but delivered
+    09-12 could not have been complied with — no 第十一条 breach; the notice is flagged defective."""
+    case = inspection()
+    issue(case, "2026-09-01", "2026-09-10")
+    delivered = deliver(case, "2026-09-12")
+    d = only(case, "art11.correct", as_of="2026-10-30")
+    assert (d.status, d.defective, d.reason_version, d.candidate_finding) == (
+        Status.NOT_APPLICABLE,
+        True,
+        delivered,
+        None,
+    )
+    assert deadlines(case, "art11.escalate", as_of="2026-10-30") == []

@@ -7,7 +7,7 @@ from datetime import date
 
 from esledger.domain.deadlines import Status
 
-from .builders import BODY, COUNTY, Case, deadlines, due, only
+from .builders import BODY, CITY, COUNTY, Case, deadlines, due, only
 
 DOC = "沙政数规〔2026〕2号"
 DECISION = "沙政数罚决〔2026〕8号"
@@ -252,3 +252,43 @@ def test_art8_file_another_decision_number_does_not_count() -> None:
     case = decided("2026-09-01")
     file_penalty(case, "2026-09-02", number="沙政数罚决〔2026〕9号")
     assert only(case, "art8.file", as_of="2026-10-01").status is Status.BREACHED
+
+
+# --- readings confirmed against the seed (issue 10), rule set jingzhou-zfjd-2020-11-17 ---
+
+
+def test_art7_file_binds_only_county_bureaus_the_city_bureau_and_unlisted_units_are_not_accused() -> None:
+    """第七条: 县市区政务数据局（公共资源局）制定的规范性文件 — the city bureau's own document, or one of a unit the
+    registry does not list, sets no 30-day filing duty (and so never a breach the seed does not support)."""
+    for unit, says in ((CITY, "不属于本条约束的单位"), ({"code": "X-UNLISTED", "name": "某单位"}, "不在单位名录中")):
+        case = Case("record-filing-city", "record_filing")
+        case.add(
+            "normative_document.published",
+            "2026-03-02",
+            issuing_unit=unit,
+            document={"number": DOC, "title": "规定", "issued_on": "2026-03-02"},
+            document_kind="normative_document",
+        )
+        d = only(case, "art7.file", as_of="2026-06-01")
+        assert (d.status, d.candidate_finding) == (Status.NOT_APPLICABLE, None)
+        assert says in (d.reason or "")
+    county = published("2026-03-02")
+    assert only(county, "art7.file", as_of="2026-06-01").status is Status.BREACHED
+
+
+def test_art8_file_without_explanatory_materials_does_not_fulfil() -> None:
+    """第八条: 抄报处罚决定书和必要的说明材料 — a filing with no explanatory materials is not the filing the article
+    requires: decided 03-02 (+15 = 03-17), filed 03-05 without materials, nothing more: breached."""
+    case = decided("2026-03-02")
+    case.add(
+        "major_penalty.filed",
+        "2026-03-05",
+        filing_unit=COUNTY,
+        decision_document_number=DECISION,
+        filed_with=BODY,
+        explanatory_materials=[],
+    )
+    d = only(case, "art8.file", as_of="2026-03-20")
+    assert (d.status, d.fulfilment_version) == (Status.BREACHED, None)
+    complete = file_penalty(case, "2026-03-16")
+    assert only(case, "art8.file", as_of="2026-03-20").fulfilment_version == complete

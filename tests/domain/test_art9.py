@@ -272,3 +272,19 @@ def test_art9_explain_redelivered_notification_supersedes_the_first() -> None:
     assert superseded.reason == f"superseded by document.delivered (version {second})"
     assert (current.trigger_version, current.status, current.fulfilment_version) == (second, Status.MET, v)
     assert current.due == due("2026-09-28")
+
+
+# --- readings confirmed against the seed (issue 10), rule set jingzhou-zfjd-2020-11-17 ---
+
+
+def test_art9_notify_a_transfer_before_the_acceptance_does_not_cancel_the_duty_it_started() -> None:
+    """第九条第二款: received 09-01, transferred 09-03, bounced back and accepted 09-08: the duty to notify the
+    respondent within 10 days of acceptance (09-18) runs; the earlier transfer cannot cancel it."""
+    case = grievance("2026-09-01")
+    transfer(case, "2026-09-03")
+    accepted = accept(case, "2026-09-08")
+    d = only(case, "art9.notify", as_of="2026-09-21")
+    assert (d.trigger_version, d.status, d.due) == (accepted, Status.BREACHED, due("2026-09-18"))
+    assert d.candidate_finding is not None and d.candidate_finding.article == "17"
+    v = notify(case, "2026-09-10")
+    assert only(case, "art9.notify", as_of="2026-09-21").fulfilment_version == v

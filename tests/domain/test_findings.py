@@ -434,3 +434,31 @@ def test_finding_id_format_round_trips_even_with_colons_in_the_case_id() -> None
     assert fid == "GR:2026:1:integrity.backdated.art9.explain:4+5"
     assert parse_finding_id(fid) == ("GR:2026:1", "integrity.backdated.art9.explain", (4, 5))
     assert parse_finding_id("FND-GR-2026-0917-01") is None
+
+
+def test_integrity_a_notice_delivered_after_its_correction_date_is_flagged_against_its_issuer() -> None:
+    """A notice due 09-10 delivered 09-12 (rule set jingzhou-zfjd-2020-11-17, 第十一条): an integrity finding
+    about the supervision body that issued it, evidenced by the notice and the delivery; no 第十一条 finding."""
+    case = inspection()
+    notice_version = issue(case, "2026-09-01", "2026-09-10")
+    delivered = case.add(
+        "document.delivered",
+        "2026-09-12",
+        document_kind="supervision_notice",
+        document_number="荆政数法通〔2026〕3号",
+        delivered_to=COUNTY,
+        method="direct",
+    )
+    [found] = findings(case, "integrity.defective.art11.correct")
+    assert found.id == finding_id(case.case_id, "integrity.defective.art11.correct", notice_version, delivered)
+    assert found.subject.unit == BODY and [e.version for e in found.evidence] == [notice_version, delivered]
+    assert findings(case, "art11.correct") == []
+
+
+def test_integrity_a_correction_date_moved_after_it_passed_is_flagged() -> None:
+    case = inspection()
+    notice_version = issue(case, "2026-09-01", "2026-09-15")
+    amendment = amend(case, "2026-09-20", notice_version, "/data/correction_due_date", "2026-09-30")
+    [found] = findings(case, "integrity.moved.art11.correct")
+    assert found.id == finding_id(case.case_id, "integrity.moved.art11.correct", notice_version, amendment)
+    assert "届满后" in found.reason and found.subject.unit == BODY
