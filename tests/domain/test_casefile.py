@@ -151,6 +151,8 @@ CASE_KEYS = {
     "unattached_sanctions",
 }
 DEADLINE_KEYS = {
+    "defective",
+    "moved",
     "rule_id",
     "article",
     "paragraph",
