@@ -1,6 +1,8 @@
 """The PostgreSQL role the services run as: INSERT and SELECT on the ledger's tables (append-only even
-for it), full rights only on the rebuildable read model. Run once by the tables' owner (``esledger db
-grant``) after the tables exist; the triggers refuse UPDATE, DELETE and TRUNCATE to everyone, the owner too.
+for it), DELETE besides on the confidential values (an erasure deletes one, and the database lets it only once
+the erasure is recorded), full rights only on the rebuildable read model. Run once by the tables' owner
+(``esledger db grant``) after the tables exist; the triggers refuse UPDATE, DELETE and TRUNCATE to everyone,
+the owner too.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from esledger.bootstrap import Storage
 from esledger.core.database import connect, is_postgres, schema_of
 from esledger.core.errors import InvalidArgument
 
-LEDGER_TABLES = ("ledger_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints")
+LEDGER_TABLES = ("ledger_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints", "confidential_erasures")
+ERASABLE_TABLES = ("confidential_values",)
 WORKING_TABLES = ("projections_records", "projections_cases", "projections_tracking", "merklelog_tracking")
 
 
@@ -28,6 +31,10 @@ def grant_app_role(storage: Storage, role: str, password: str | None = None) -> 
     q += [
         sql.SQL("GRANT SELECT, INSERT ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))
         for t in LEDGER_TABLES
+    ]
+    q += [
+        sql.SQL("GRANT SELECT, INSERT, DELETE ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))
+        for t in ERASABLE_TABLES
     ]
     q += [
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO {}").format(ident(schema), ident(t), ident(role))

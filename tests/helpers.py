@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from esledger.access.principals import Grant, Principal
 from esledger.bootstrap import System
+from esledger.core.database import connect, is_postgres, persistence_env, schema_of
 from esledger.web.app import create_app
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
@@ -109,6 +111,11 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+async def signed_in(system: System, name: str, grants: list[dict[str, Any]]) -> dict[str, str]:
+    """The headers of a principal registered with these grants (from an async test)."""
+    return bearer(await run_in_threadpool(key_for, system, name, grants))
+
+
 SOME_KEY = bearer("esl_someone.1_" + "A" * 43)
 """A well-formed API key no principal holds: checking it needs the database."""
 
@@ -155,3 +162,38 @@ async def post_examples(client: httpx.AsyncClient, names: Iterable[str] | None =
             assert response.status_code == 201, response.text
             records.append(response.json())
     return records
+
+
+Run = Callable[..., list[tuple[Any, ...]]]
+
+
+@contextmanager
+def database(database_url: str) -> Iterator[tuple[Run, list[str]]]:
+    """SQL straight to the ledger's database, as its administrator (triggers in place; ``%s`` marks on both
+    backends), and the names of every table there."""
+    if is_postgres(database_url):
+        with connect(database_url, autocommit=True) as conn:
+            conn.execute(f"SET search_path = {schema_of(database_url)}")
+
+            def run(query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+                cursor = conn.execute(query, params)  # type: ignore[arg-type]
+                return cursor.fetchall() if cursor.description else []
+
+            tables = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+            yield run, [t for (t,) in run(tables, (schema_of(database_url),))]
+        return
+    with closing(sqlite3.connect(persistence_env(database_url)["SQLITE_DBNAME"], isolation_level=None)) as lite:
+
+        def run(query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+            return lite.execute(query.replace("%s", "?"), params).fetchall()
+
+        yield run, [t for (t,) in run("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
+def holding(run: Run, tables: Iterable[str], text: str) -> list[str]:
+    """The tables any of whose values (text, or UTF-8 bytes) contains ``text``."""
+    return [t for t in tables if any(text in _text(v) for row in run(f'SELECT * FROM "{t}"') for v in row)]
+
+
+def _text(value: Any) -> str:
+    return bytes(value).decode("utf-8", "replace") if isinstance(value, bytes | memoryview) else str(value)

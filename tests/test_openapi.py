@@ -188,6 +188,19 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", "/v1/cases/IN-2026-0042/events/third", 400)
     head = (await call("GET", "/v1/events?after=0&limit=5", 200)).json()["head"]
     await call("GET", "/v1/events?after=-1", 400)
+
+    # -- confidential values: shown (and logged), erased
+    revealed = await call("GET", "/v1/events?reveal=true&limit=1000", 200, headers={"X-Purpose": "conformance"})
+    assert any("confidential" in r for r in revealed.json()["records"])
+    await call("GET", "/v1/cases/GR-2026-0917/events", 400, headers={"X-Purpose": "x" * 1001})
+    assert (await call("GET", "/v1/access-log", 200, params={"case_id": "GR-2026-0917"})).json()["entries"]
+    await call("GET", "/v1/access-log?after=2026-10-01T00:00:00", 400)
+    erasure = {"target_version": 1, "pointer": "/data/complainant", "reason": "court order", "authority": "(2026)"}
+    await call("POST", "/v1/cases/GR-2026-0917/erasures", 201, json=erasure)
+    await call("POST", "/v1/cases/GR-2026-0917/erasures", 409, json=erasure)
+    await call("POST", "/v1/cases/GR-2026-0917/erasures", 404, json=erasure | {"target_version": 2})
+    await call("POST", "/v1/cases/GR-2026-0917/erasures", 400, json=erasure | {"pointer": "complainant"})
+    await call("GET", "/v1/cases/GR-2026-0917/events", 200)
     catalog = (await call("GET", "/v1/schemas", 200)).json()
     for url in {"/v1/schemas/urn:zfjd:schema:envelope:1"} | {
         u for act in catalog["acts"].values() for u in act["schemas"].values()
@@ -307,6 +320,8 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("GET", "/v1/events", {}),
         ("GET", "/v1/cases/GR-OA-D/events", {}),
         ("GET", "/v1/cases/GR-OA-D/events/1", {}),
+        ("POST", "/v1/cases/GR-OA-D/erasures", {"json": {"target_version": 1, "pointer": "/data/x", "reason": "r"}}),
+        ("GET", "/v1/access-log", {}),
         ("GET", "/v1/checkpoints/latest", {}),
         ("GET", "/v1/checkpoints", {}),
         ("POST", "/v1/checkpoints", {}),

@@ -7,6 +7,9 @@ The rules (README "Who may do what" has them for people):
 - A case is in scope for a reviewer always; for an inspector or supervisor when it involves a unit within
   their jurisdiction (a granted unit or any unit below it); for a respondent when it involves one of its own
   units; for an observer when it is one of the cases shared with it.
+- A principal's grants are united grant by grant: a grant's scope widens only what its own role may do. Within
+  an operation only the grants of the roles allowed it count, so a respondent grant never opens a timeline
+  and an observer grant never a replay, whatever other roles the principal holds.
 - Confidential values (``x-confidential`` in the schemas: a complainant's identity) are revealed to reviewers,
   and to supervisors within their jurisdiction; every other reader sees them redacted.
 - A source posts only as its own ``source`` URI, only acts of its granted types, naming (or, for an act on an
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from esledger.access.principals import SUPERVISOR_ACTS, Principal
+from esledger.access.principals import SUPERVISOR_ACTS, Grant, Principal
 from esledger.domain.organisations import Organisations
 from esledger.ledger.case import unit_codes
 
@@ -79,17 +82,23 @@ def personal_source(principal: Principal) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """What one principal may see, ready to ask about any case."""
+    """What one principal may see within one operation, ready to ask about any case."""
 
     principal: Principal
     organisations: Organisations
+    roles: frozenset[str] = EVERY_ROLE
+    """The roles allowed the operation at hand (``PERMISSIONS``): only their grants count."""
+
+    def grants_of(self, *roles: str) -> list[Grant]:
+        """The principal's grants of these roles that count in this operation."""
+        return self.principal.grants_of(*(r for r in roles if r in self.roles))
 
     @property
     def everything(self) -> bool:
-        return self.principal.has("reviewer")
+        return bool(self.grants_of("reviewer"))
 
     def _units(self, *roles: str) -> set[str]:
-        return {u for g in self.principal.grants_of(*roles) for u in g.units}
+        return {u for g in self.grants_of(*roles) for u in g.units}
 
     def within(self, code: str, *roles: str) -> bool:
         return self.organisations.within(code, self._units(*roles))
@@ -101,7 +110,7 @@ class Scope:
             return View.FULL
         if any(self.within(c, "inspector", "supervisor") for c in codes):
             return View.FULL
-        if any(case_id in g.cases for g in self.principal.grants_of("observer")):
+        if any(case_id in g.cases for g in self.grants_of("observer")):
             return View.FULL
         if codes & self._units("respondent"):
             return View.RESPONDENT
@@ -151,7 +160,7 @@ def may_write(scope: Scope, event: Mapping[str, Any], act: str, case_units: set[
     exactly as a case that does not exist."""
     principal = scope.principal
     units = unit_codes(event) if case_units is None else case_units
-    for grant in principal.grants_of("source"):
+    for grant in scope.grants_of("source"):
         posts_as = grant.source in ("*", event.get("source")) and grant.admits_type(act)
         if posts_as and (not grant.units or any(scope.organisations.within(c, grant.units) for c in units)):
             return True

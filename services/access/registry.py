@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from eventsourcing.domain import Aggregate
 
 from esledger.access.keys import KeyMaterial, digest, make_key, matches, parse_key
 from esledger.access.principals import NAME, Grant, Principal, grant_problems
@@ -30,7 +27,7 @@ from esledger.core.instants import Clock
 from esledger.core.record import LedgerRecord
 from esledger.core.storage import Handle
 from esledger.domain.acts import act_of
-from esledger.ledger.case import NAMESPACE
+from esledger.ledger.index import index_id, listing, names
 from esledger.ledger.service import LedgerService, Trusted
 from esledger.ledger.store import LedgerStore
 
@@ -45,29 +42,8 @@ def case_id(name: str) -> str:
     return f"PRINCIPAL-{name}"
 
 
-class Directory(Aggregate):
-    """The names of every principal ever registered, saved in the same transaction as each registration, so
-    principals can be listed without reading the whole ledger."""
-
-    class Listed(Aggregate.Event):
-        name: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, Directory)
-            aggregate.names.append(self.name)
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    @classmethod
-    def create(cls) -> Directory:
-        return cls._create(cls.Created, id=DIRECTORY_ID)
-
-    def add(self, name: str) -> None:
-        self.trigger_event(self.Listed, name=name)
-
-
-DIRECTORY_ID = uuid.uuid5(NAMESPACE, "directory:principals")
+PRINCIPALS = index_id("principals")
+"""The name of every principal ever registered."""
 
 
 @dataclass(frozen=True)
@@ -196,8 +172,7 @@ class PrincipalRegistry:
 
     def names(self) -> list[str]:
         with self.availability.guard():
-            directory = self.store.get().aggregate(DIRECTORY_ID)
-        return sorted(directory.names) if isinstance(directory, Directory) else []
+            return sorted(names(self.store.get(), PRINCIPALS))
 
     def list(self) -> list[PrincipalState]:
         return [s for name in self.names() if (s := self.get(name, missing_ok=True)) is not None]
@@ -292,18 +267,9 @@ class PrincipalRegistry:
     def _record(
         self, actor: Principal, name: str, act: str, data: dict[str, Any], directory_add: str | None = None
     ) -> None:
-        event = {
-            "specversion": "1.0",
-            "id": str(uuid.uuid4()),
-            "source": SOURCE,
-            "type": self.ledger.catalog.type_prefix + act,
-            "subject": case_id(name),
-            "time": self.clock().isoformat(),
-            "datacontenttype": "application/json",
-            "data": data,
-        }
+        event = self.ledger.catalog.event(act, source=SOURCE, subject=case_id(name), data=data, time=self.clock())
         self.ledger.record_internal(
-            event, Trusted(actor.id), also=(lambda store: _listed(store, directory_add)) if directory_add else None
+            event, Trusted(actor.id), also=listing(PRINCIPALS, directory_add) if directory_add else None
         )
         with self._lock:
             self._cache.pop(name, None)
@@ -314,13 +280,6 @@ class PrincipalRegistry:
         state = self.get(name)
         assert state is not None
         return state
-
-
-def _listed(store: LedgerStore, name: str) -> list[Aggregate]:
-    found = store.aggregate(DIRECTORY_ID)
-    directory = found if isinstance(found, Directory) else Directory.create()
-    directory.add(name)
-    return [directory]
 
 
 def _key_json(key: KeyMaterial) -> dict[str, str]:

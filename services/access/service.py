@@ -12,7 +12,7 @@ import math
 from typing import Protocol
 
 from esledger.access.keys import parse_key
-from esledger.access.policy import Scope
+from esledger.access.policy import EVERY_ROLE, Scope
 from esledger.access.principals import ANONYMOUS_DEVELOPER, Principal
 from esledger.access.ratelimit import RateLimiter
 from esledger.access.registry import PrincipalRegistry
@@ -83,5 +83,6 @@ class AccessService:
                 f"principal {principal.id!r} is over its request rate; slow down", retry_after=max(1, math.ceil(wait))
             )
 
-    def scope(self, principal: Principal) -> Scope:
-        return Scope(principal, self.organisations)
+    def scope(self, principal: Principal, roles: frozenset[str] = EVERY_ROLE) -> Scope:
+        """What the principal may see in an operation allowed to ``roles`` (all of its grants by default)."""
+        return Scope(principal, self.organisations, roles)

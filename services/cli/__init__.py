@@ -345,10 +345,33 @@ def _verify_live(database: str | None, vkey: str) -> tuple[list[Any], str]:
         with storage.availability.guard():
             store = storage.store.get()
             with typer.progressbar(length=max(store.head(), 1), label="auditing", file=sys.stderr) as bar:
-                summary, failures = audit(store, storage.merkle.get(), vkey, progress=lambda n: bar.update(1))
+                summary, failures = audit(
+                    store, storage.merkle.get(), vkey, parts.catalog.confidential_paths, lambda n: bar.update(1)
+                )
     return failures, (
         f"{summary['events']} events, {summary['leaves']} leaves, {summary['checkpoints']} "
-        f"checkpoints (latest {summary['latest_checkpoint']})"
+        f"checkpoints (latest {summary['latest_checkpoint']}), {summary['confidential_values']} confidential values"
+    )
+
+
+@app.command()
+def erase(
+    case: Annotated[str, typer.Option("--case", help="The case.")],
+    version: Annotated[int, typer.Option("--version", help="The case version whose event holds the value.")],
+    pointer: Annotated[str, typer.Option("--pointer", help="Where in that event, e.g. /data/complainant.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the record.")],
+    authority: Annotated[str | None, typer.Option(help="The ground, e.g. a court order's number.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Erase one confidential value (a court order, retention expiry): its sealed digest stays, so every hash
+    still verifies; the erasure is recorded on the case by the operating-system user, as a reviewer."""
+    with system(database, "ledger") as parts:
+        assert parts.ledger is not None
+        eraser = parts.access.scope(_actor("reviewer"))
+        outcome = parts.ledger.erase(case, version, pointer, eraser, reason, authority)
+    typer.echo(
+        f"erased {pointer} of case {case} version {version}; recorded as version {outcome.record.case_version} "
+        f"(position {outcome.record.position}) by {outcome.record.recorded_by}"
     )
 
 
@@ -386,11 +409,12 @@ GrantOption = Annotated[
 ]
 
 
-def _actor() -> Principal:
-    """Who the CLI records as the administrator: the operating-system user with database access."""
+def _actor(role: str = "admin") -> Principal:
+    """Who the CLI records as acting (an administrator, or a reviewer erasing): the operating-system user with
+    database access."""
     import getpass
 
-    return Principal(f"cli:{getpass.getuser()}", f"command line ({getpass.getuser()})", (Grant("admin"),))
+    return Principal(f"cli:{getpass.getuser()}", f"command line ({getpass.getuser()})", (Grant(role),))
 
 
 def _parsed_grants(texts: list[str]) -> list[dict[str, Any]]:

@@ -64,6 +64,10 @@ class IdempotencyConflict(LedgerError):
     """A (source, id) already recorded with other content."""
 
 
+class AlreadyErased(LedgerError):
+    """The confidential value named for erasure was erased before (its erasure is in the case's timeline)."""
+
+
 class PreconditionFailed(LedgerError):
     """If-Match names a case version other than the current one."""
 

@@ -30,7 +30,8 @@ def fragment(path: Iterable[Any]) -> str:
     return "#" + pointer(path)
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
+    """The reference tokens of a pointer, unescaped."""
     if text == "":
         return []
     if not text.startswith("/"):
@@ -41,7 +42,7 @@ def _tokens(text: str) -> list[str]:
 def resolve(document: Any, text: str) -> Any:
     """The value at the pointer, or MISSING: a rule reading an absent optional field is not an error."""
     value = document
-    for token in _tokens(text):
+    for token in tokens(text):
         if isinstance(value, dict) and token in value:
             value = value[token]
         elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
@@ -53,10 +54,10 @@ def resolve(document: Any, text: str) -> Any:
 
 def with_value(document: Any, text: str, value: Any) -> Any:
     """A copy of the document with the value set at the pointer (added or replaced); the original is untouched."""
-    tokens = _tokens(text)
-    if not tokens:
+    path = tokens(text)
+    if not path:
         return value
-    head, rest = tokens[0], pointer(tokens[1:])
+    head, rest = path[0], pointer(path[1:])
     if isinstance(document, dict) and (head in document or not rest):
         return {**document, head: with_value(document[head], rest, value) if rest else value}
     if isinstance(document, list) and head.isdigit() and int(head) < len(document):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from esledger.core.chain import RECORD_V1
 from esledger.core.instants import format_instant
 
 
 @dataclass(frozen=True)
 class LedgerRecord:
-    """One stored case entry: the act's CloudEvent as accepted, where the ledger put it, who recorded it
-    and when, and its place in the case's hash chain."""
+    """One stored case entry: the act's CloudEvent as stored, where the ledger put it, who recorded it and
+    when, and its place in the case's hash chain."""
 
     case_id: str
     case_kind: str
@@ -23,9 +25,16 @@ class LedgerRecord:
     prev_hash: str
     hash: str
     event: dict[str, Any]
+    record_format: str = RECORD_V1
+    confidential: Mapping[str, Any] | None = None
+    """For a reader who may see them: the sealed event's confidential values, by pointer, beside the record
+    (never part of what is hashed); None for everyone else."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The record as stored (``zfjd-record/1`` records without a ``format`` member, exactly as they were
+        always written), with ``confidential`` only when values are shown."""
+        out: dict[str, Any] = {} if self.record_format == RECORD_V1 else {"format": self.record_format}
+        out |= {
             "case_id": self.case_id,
             "case_kind": self.case_kind,
             "case_version": self.case_version,
@@ -36,3 +45,6 @@ class LedgerRecord:
             "hash": self.hash,
             "event": self.event,
         }
+        if self.confidential is not None:
+            out["confidential"] = dict(self.confidential)
+        return out

@@ -4,7 +4,8 @@ Input is the ledger's stored record shape ({"case_id", "case_version", "recorded
 is KnownAct, one act as evaluated (not the stored record: that is esledger.core.record.LedgerRecord).
 Only records recorded at or before `as_of` are seen. case.record_amended applies its JSON-pointer
 amendments to the target version; case.record_retracted removes the target (a retraction that is itself
-retracted has no effect). Neither kind of correction is an act, so neither appears in the result.
+retracted has no effect). Neither kind of correction is an act, so neither appears in the result; nor does
+case.confidential_erased, which acts on what the ledger keeps (a complainant's identity), not on the case.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from esledger.domain.calendar import beijing_date
 ACT_PREFIX = "cn.gov.jingzhou.zfjd."
 AMENDED = "case.record_amended"
 RETRACTED = "case.record_retracted"
+ERASED = "case.confidential_erased"
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def _corrected(records: list[KnownAct]) -> list[KnownAct]:
                 )
             if target in current:
                 current[target] = _amended(current[target], r)
-    return [r for r in current.values() if r.act not in (AMENDED, RETRACTED)]
+    return [r for r in current.values() if r.act not in (AMENDED, RETRACTED, ERASED)]
 
 
 def _amended(record: KnownAct, amendment: KnownAct) -> KnownAct:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from esledger.access.policy import Permission, Scope
 from esledger.core.errors import (
+    AlreadyErased,
     CaseExists,
     CaseKindMismatch,
     IdempotencyConflict,
@@ -26,12 +27,23 @@ from esledger.core.errors import (
     ValidationFailed,
     WriteContention,
 )
+from esledger.ledger.accesslog import NOT_STATED, Disclosure
 from esledger.ledger.appender import Outcome
 from esledger.ledger.catalog import ENVELOPE_ID
-from esledger.ledger.models import BatchItem, EventCatalog, Feed, LedgerRecord, PublishedSchema, Timeline
+from esledger.ledger.models import (
+    AccessLogEntries,
+    BatchItem,
+    ErasureRequest,
+    EventCatalog,
+    Feed,
+    LedgerRecord,
+    PublishedSchema,
+    Timeline,
+)
 from esledger.ledger.service import LedgerService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
+from esledger.web.parameters import instant
 from esledger.web.problems import BodyTooLarge, MalformedJSON, UnsupportedMediaType
 from esledger.web.responses import JSON, SchemaJSON
 
@@ -57,6 +69,15 @@ POSTING_ERRORS = (
 READING_ERRORS = (InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS)
 """What a read of a case can answer besides its body: a bad parameter, no such case or version, no database."""
 _ETAG = {"ETag": {"description": "the case version, quoted", "schema": {"type": "string"}}}
+MAX_PURPOSE = 1000
+Purpose = Annotated[
+    str | None,
+    Header(
+        alias="X-Purpose",
+        description="why you read (UTF-8, percent-encoded where not ASCII): recorded in the access log with every "
+        "read that shows you a confidential value",
+    ),
+]
 _RECORDED = {
     "model": LedgerRecord,
     "headers": _ETAG | {"Location": {"description": "the record's URL", "schema": {"type": "string"}}},
@@ -92,6 +113,16 @@ def _if_match(value: str | None) -> int | None:
             errors=[{"header": "If-Match", "rule": "format"}],
         )
     return int(text)
+
+
+def _disclosure(request: Request, purpose: str | None) -> Disclosure:
+    """The endpoint and the stated purpose of a read, for the access log."""
+    stated = unquote(purpose).strip() if purpose is not None else ""
+    if len(stated) > MAX_PURPOSE:
+        raise InvalidArgument(
+            f"X-Purpose is limited to {MAX_PURPOSE} characters", errors=[{"header": "X-Purpose", "rule": "maxLength"}]
+        )
+    return Disclosure(f"{request.method} {request.url.path}", stated or NOT_STATED)
 
 
 def _single(outcome: Outcome) -> Response:
@@ -186,8 +217,10 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         responses={200: {"model": Timeline, "headers": _ETAG}, **problem_responses(*READING_ERRORS)},
     )
     def get_timeline(
+        request: Request,
         case_id: str,
         scope: Annotated[Scope, requires(Permission.READ_HISTORY)],
+        purpose: Purpose = None,
         recorded_before: Annotated[
             datetime | None,
             Query(
@@ -196,12 +229,8 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
             ),
         ] = None,
     ) -> Response:
-        if recorded_before is not None and recorded_before.tzinfo is None:
-            raise InvalidArgument(
-                "recorded_before needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
-                errors=[{"parameter": "recorded_before", "rule": "timezone"}],
-            )
-        records, chain = ledger.timeline(case_id, scope, recorded_before)
+        before = instant(recorded_before, "recorded_before")
+        records, chain = ledger.timeline(case_id, scope, _disclosure(request, purpose), before)
         full = [r.to_json() for r in records]
         return JSON(
             {
@@ -219,8 +248,14 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         summary="One record of a case",
         responses={200: {"model": LedgerRecord}, **problem_responses(*READING_ERRORS)},
     )
-    def get_record(case_id: str, version: int, scope: Annotated[Scope, requires(Permission.READ_HISTORY)]) -> Response:
-        return JSON(ledger.record(case_id, version, scope).to_json())
+    def get_record(
+        request: Request,
+        case_id: str,
+        version: int,
+        scope: Annotated[Scope, requires(Permission.READ_HISTORY)],
+        purpose: Purpose = None,
+    ) -> Response:
+        return JSON(ledger.record(case_id, version, scope, _disclosure(request, purpose)).to_json())
 
     @app.get(
         "/v1/events",
@@ -228,13 +263,59 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         responses={200: {"model": Feed}, **problem_responses(InvalidArgument, StorageUnavailable, *AUTH_ERRORS)},
     )
     def get_feed(
-        _: Annotated[Scope, requires(Permission.READ_FEED)],
+        request: Request,
+        scope: Annotated[Scope, requires(Permission.READ_FEED)],
         after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        reveal: Annotated[
+            bool,
+            Query(
+                description="show confidential values beside the sealed events (logged in the access log); "
+                "followers and exports leave it off"
+            ),
+        ] = False,
+        purpose: Purpose = None,
     ) -> Response:
-        records, head = ledger.feed(after, limit)
+        records, head = ledger.feed(after, limit, (scope, _disclosure(request, purpose)) if reveal else None)
         next_after = records[-1].position if records else after
         return JSON({"records": [r.to_json() for r in records], "next_after": next_after, "head": head})
+
+    @app.post(
+        "/v1/cases/{case_id}/erasures",
+        status_code=201,
+        summary="Erase one confidential value (a court order, retention expiry); every hash stays verifiable",
+        responses={
+            201: _RECORDED | {"description": "Erased: the case.confidential_erased record"},
+            **problem_responses(
+                InvalidArgument, NotFound, AlreadyErased, StorageUnavailable, WriteContention, *AUTH_ERRORS
+            ),
+        },
+    )
+    async def erase(
+        case_id: str, scope: Annotated[Scope, requires(Permission.ERASE)], body: Annotated[ErasureRequest, Body()]
+    ) -> Response:
+        outcome = await run_in_threadpool(
+            ledger.erase, case_id, body.target_version, body.pointer, scope, body.reason, body.authority
+        )
+        return _single(outcome)
+
+    @app.get(
+        "/v1/access-log",
+        summary="Every read that showed a confidential value: who, when, which values, through what, and why",
+        responses={
+            200: {"model": AccessLogEntries},
+            **problem_responses(InvalidArgument, StorageUnavailable, *AUTH_ERRORS),
+        },
+    )
+    def get_access_log(
+        _: Annotated[Scope, requires(Permission.READ_ACCESS_LOG)],
+        case_id: Annotated[str | None, Query(description="reads that showed values of this case")] = None,
+        principal: Annotated[str | None, Query(description="reads by this principal (its recorded_by)")] = None,
+        after: Annotated[datetime | None, Query(description="recorded strictly after (timezone required)")] = None,
+        before: Annotated[datetime | None, Query(description="recorded strictly before (timezone required)")] = None,
+    ) -> Response:
+        entries = ledger.access_log.entries(case_id, principal, instant(after, "after"), instant(before, "before"))
+        return JSON({"entries": entries})
 
     @app.get(
         "/v1/schemas",

@@ -3,9 +3,11 @@ several requests into one transaction can be added here without touching the API
 
 For each event, in order: idempotency ((source, id) already stored → the original record, or a conflict);
 case rules (an opening act creates its case, any other act needs an existing case of an admitting kind);
-then the hash-chained entry and the key claim. Everything of one call is saved in one transaction: all or
-nothing. A concurrent writer makes the save fail on the (aggregate, version) unique key; the call is then
-re-run from fresh state, so nothing is lost or duplicated.
+then sealing (every confidential value replaced by its salted digest, ``sealing.py``), the hash-chained entry
+of the sealed event, and the key claim. Everything of one call — entries, keys, the values taken out, the
+values an erasure deletes — is saved in one transaction: all or nothing. A concurrent writer makes the save
+fail on the (aggregate, version) unique key; the call is then re-run from fresh state, so nothing is lost or
+duplicated.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,6 +25,7 @@ from eventsourcing.persistence import IntegrityError
 
 from esledger.core.canonical import sha256_hex
 from esledger.core.errors import (
+    AlreadyErased,
     CaseExists,
     CaseKindMismatch,
     Forbidden,
@@ -35,7 +38,9 @@ from esledger.core.instants import Clock
 from esledger.core.record import LedgerRecord
 from esledger.ledger.case import Case, IdempotencyKey
 from esledger.ledger.catalog import ActType, Catalog
+from esledger.ledger.sealing import masked, seal
 from esledger.ledger.store import LedgerStore, entry_record
+from esledger.ledger.values import Erasure, StoredValue, ValueRef, Writes
 
 logger = logging.getLogger("esledger.ledger")
 
@@ -44,10 +49,11 @@ MAX_ATTEMPTS = 30
 
 @dataclass(frozen=True)
 class Submission:
-    """A validated CloudEvent and the act it records."""
+    """A validated CloudEvent and the act it records (and, for an erasure, the values it erases)."""
 
     event: dict[str, Any]
     act: ActType
+    erases: tuple[ValueRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,20 @@ class _Ref:
     case_id: str
     case_version: int
     created: bool
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A (source, id) claimed already, by a stored key or earlier in the same call: what a repost is
+    compared with."""
+
+    digest: str
+    sealed: bool
+    ref: _Ref
+    salts: Callable[[], Mapping[str, bytes]]
+    """The original's salts by pointer (what is still stored of them)."""
+    original: Callable[[], Mapping[str, Any]]
+    """The original event as stored."""
 
 
 class Writer(Protocol):
@@ -115,41 +135,49 @@ class Appender:
         now = self.clock()
         cases: dict[str, Case | None] = {}
         keys: list[IdempotencyKey] = []
-        claimed: dict[tuple[str, str], tuple[str, _Ref]] = {}
+        values: list[StoredValue] = []
+        erasures: list[Erasure] = []
+        claimed: dict[tuple[str, str], _Claim] = {}
         refs: list[_Ref] = []
         for index, s in enumerate(submissions):
             source, event_id, case_id = s.event["source"], s.event["id"], s.event["subject"]
-            digest = sha256_hex(s.event)
-            prior = claimed.get((source, event_id))
-            if prior is None:
-                key = self.store.key(source, event_id)
-                if key is not None:
-                    prior = (key.digest, _Ref(key.case_id, key.case_version, created=False))
+            paths = self.catalog.confidential_paths(s.event)
+            prior = claimed.get((source, event_id)) or self._stored_claim(source, event_id)
             if prior is not None:
-                if prior[0] != digest:
+                if not self._sees(writer, s, prior.ref.case_id, cases):
+                    raise IdempotencyConflict(
+                        f"(source {source!r}, id {event_id!r}) was already used; give this act a new id",
+                        pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
+                    )
+                if not _same(prior, s.event, paths):
                     raise IdempotencyConflict(
                         f"(source {source!r}, id {event_id!r}) already recorded as case "
-                        f"{prior[1].case_id!r} version {prior[1].case_version} with other content",
+                        f"{prior.ref.case_id!r} version {prior.ref.case_version} with other content",
                         pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
-                        case_id=prior[1].case_id,
-                        case_version=prior[1].case_version,
+                        case_id=prior.ref.case_id,
+                        case_version=prior.ref.case_version,
                     )
-                refs.append(_Ref(prior[1].case_id, prior[1].case_version, created=False))
+                refs.append(replace(prior.ref, created=False))
                 continue
             if case_id not in cases:
                 cases[case_id] = self.store.case(case_id)
             case = cases[case_id]
             if expected_version is not None:
-                current = case.version if case else 0
+                # A case the writer may not see is at version 0 for it, exactly as a case that does not exist.
+                current = case.version if case and self._sees(writer, s, case_id, cases) else 0
                 if current != expected_version:
                     raise PreconditionFailed(
                         f"case {case_id!r} is at version {current}, If-Match asked for {expected_version}",
                         case_id=case_id,
                         current_version=current,
                     )
-            case = self._apply(case, s, writer, now, index if len(submissions) > 1 else None)
+            self._still_stored(s.erases)
+            sealed = seal(s.event, paths)
+            at = index if len(submissions) > 1 else None
+            case = self._apply(case, replace(s, event=sealed.event), writer, now, at)
             cases[case_id] = case
             ref = _Ref(case_id, case.version, created=True)
+            digest = sha256_hex(sealed.event)
             keys.append(
                 IdempotencyKey.claim(
                     source=source,
@@ -160,11 +188,19 @@ class Appender:
                     recorded_at=now,
                 )
             )
-            claimed[(source, event_id)] = (digest, ref)
+            values += [StoredValue(ValueRef(case_id, case.version, v.pointer), v) for v in sealed.values]
+            erasures += [Erasure(target, case.version) for target in s.erases]
+            salts = {v.pointer: v.salt for v in sealed.values}
+            claimed[(source, event_id)] = _Claim(digest, True, ref, _given(salts), _given(sealed.event))
             refs.append(ref)
         # Keys first, case entries last: the highest notification id is then always a case entry.
         others = also(self.store) if also is not None else ()
-        recordings = self.store.save(*keys, *others, *(c for c in cases.values() if c is not None))
+        recordings = self.store.save(
+            *keys,
+            *others,
+            *(c for c in cases.values() if c is not None),
+            confidential=Writes(values, erasures),
+        )
         created = {
             (r.domain_event.case_id, r.domain_event.originator_version): entry_record(r.domain_event, r.notification.id)
             for r in recordings
@@ -172,9 +208,40 @@ class Appender:
         }
         return refs, created
 
+    def _still_stored(self, targets: Sequence[ValueRef]) -> None:
+        """Checked on every attempt: a concurrent erasure of the same value may have committed first."""
+        for target in targets:
+            if (target.case_version, target.pointer) not in self.store.confidential(target.case_id).values:
+                raise AlreadyErased(
+                    f"the value at {target.pointer} of case {target.case_id!r} version {target.case_version} "
+                    "was erased already",
+                    case_id=target.case_id,
+                    case_version=target.case_version,
+                )
+
+    def _stored_claim(self, source: str, event_id: str) -> _Claim | None:
+        key = self.store.key(source, event_id)
+        if key is None:
+            return None
+        ref = _Ref(key.case_id, key.case_version, created=False)
+
+        def original() -> Mapping[str, Any]:
+            return next(r.event for r in self.store.timeline(ref.case_id) if r.case_version == ref.case_version)
+
+        return _Claim(
+            key.digest, key.sealed, ref, lambda: self.store.confidential(ref.case_id).salts(ref.case_version), original
+        )
+
+    def _sees(self, writer: Writer, s: Submission, case_id: str, cases: dict[str, Case | None]) -> bool:
+        """Whether the writer may see (and so be told about) the case, judged with the act it posts."""
+        if case_id not in cases:
+            cases[case_id] = self.store.case(case_id)
+        case = cases[case_id]
+        return case is not None and writer.may_write(s.event, s.act.name, case.units)
+
     def _apply(self, case: Case | None, s: Submission, writer: Writer, now: datetime, index: int | None) -> Case:
-        """The case with the act appended (or opened by it). A case the writer may not write to is answered
-        as one that does not exist, so a refusal tells nothing about other units' cases."""
+        """The case with the (sealed) act appended (or opened by it). A case the writer may not write to is
+        answered as one that does not exist, so a refusal tells nothing about other units' cases."""
         case_id = s.event["subject"]
         where = {"pointer": f"#/{index}/subject" if index is not None else "#/subject", "case_id": case_id}
         visible = case is not None and writer.may_write(s.event, s.act.name, case.units)
@@ -218,3 +285,19 @@ class Appender:
                 known |= {(r.case_id, r.case_version): r for r in self.store.timeline(ref.case_id)}
             out.append(Outcome(known[(ref.case_id, ref.case_version)], ref.created))
         return out
+
+
+def _given(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _same(claim: _Claim, event: Mapping[str, Any], paths: Sequence[str]) -> bool:
+    """Whether a repost carries what the claim recorded: the event sealed again with the original's salts has
+    the original's digest. Where a value of the original was erased (its salt is gone), that place cannot be
+    compared, and is masked on both sides."""
+    if not claim.sealed:
+        return sha256_hex(event) == claim.digest
+    resealed = seal(event, paths, claim.salts())
+    if not resealed.unsalted:
+        return sha256_hex(resealed.event) == claim.digest
+    return masked(resealed.event, resealed.unsalted) == masked(claim.original(), resealed.unsalted)

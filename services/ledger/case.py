@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from esledger.core.canonical import canonical_bytes
-from esledger.core.chain import GENESIS_HASH, entry_hash
+from esledger.core.chain import GENESIS_HASH, RECORD_V1, RECORD_V2, entry_hash
 from esledger.core.instants import format_instant
 from esledger.domain.units import event_unit_mentions
 
@@ -37,7 +37,8 @@ def key_uuid(source: str, event_id: str) -> UUID:
 
 class Case(Aggregate):
     class Entry(Aggregate.Event):
-        """One recorded act. ``timestamp`` is the recorded time; the act's own time is in the CloudEvent."""
+        """One recorded act. ``timestamp`` is the recorded time; the act's own time is in the CloudEvent, as
+        the ledger stores it (sealed, from ``zfjd-record/2`` on)."""
 
         case_id: str
         case_kind: str
@@ -45,6 +46,14 @@ class Case(Aggregate):
         prev_hash: str
         hash: str
         cloudevent: dict[str, Any]
+        record_format: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Entries stored before record formats were versioned hold their events unsealed."""
+            state["record_format"] = RECORD_V1
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
@@ -74,6 +83,7 @@ class Case(Aggregate):
     def open(
         cls, *, case_id: str, case_kind: str, cloudevent: dict[str, Any], recorded_at: datetime, recorded_by: str
     ) -> Case:
+        """Open the case with its first entry; ``cloudevent`` is the event as stored (sealed)."""
         digest = entry_hash(
             case_id=case_id,
             case_kind=case_kind,
@@ -82,6 +92,7 @@ class Case(Aggregate):
             recorded_by=recorded_by,
             prev_hash=GENESIS_HASH,
             event=cloudevent,
+            record_format=RECORD_V2,
         )
         return cls._create(
             cls.Opened,
@@ -93,6 +104,7 @@ class Case(Aggregate):
             prev_hash=GENESIS_HASH,
             hash=digest,
             cloudevent=cloudevent,
+            record_format=RECORD_V2,
         )
 
     def record(self, *, cloudevent: dict[str, Any], recorded_at: datetime, recorded_by: str) -> None:
@@ -106,6 +118,7 @@ class Case(Aggregate):
             recorded_by=recorded_by,
             prev_hash=self.head_hash,
             event=cloudevent,
+            record_format=RECORD_V2,
         )
         self.trigger_event(
             self.Entry,
@@ -116,11 +129,14 @@ class Case(Aggregate):
             prev_hash=self.head_hash,
             hash=digest,
             cloudevent=cloudevent,
+            record_format=RECORD_V2,
         )
 
 
 class IdempotencyKey(Aggregate):
-    """Claims a CloudEvents (source, id) for the case entry it produced, with the content's digest."""
+    """Claims a CloudEvents (source, id) for the case entry it produced, with the content's digest: of the
+    event as sealed (``sealed``), so no unsalted digest of a confidential value is ever stored; keys claimed
+    before sealing hold the digest of the event as posted."""
 
     class Claimed(Aggregate.Created):
         source: str
@@ -128,13 +144,21 @@ class IdempotencyKey(Aggregate):
         digest: str
         case_id: str
         case_version: int
+        sealed: bool
 
-    def __init__(self, source: str, event_id: str, digest: str, case_id: str, case_version: int) -> None:
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["sealed"] = False
+
+    def __init__(self, source: str, event_id: str, digest: str, case_id: str, case_version: int, sealed: bool) -> None:
         self.source = source
         self.event_id = event_id
         self.digest = digest
         self.case_id = case_id
         self.case_version = case_version
+        self.sealed = sealed
 
     @classmethod
     def claim(
@@ -149,4 +173,5 @@ class IdempotencyKey(Aggregate):
             digest=digest,
             case_id=case_id,
             case_version=case_version,
+            sealed=True,
         )

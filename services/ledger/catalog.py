@@ -4,8 +4,10 @@ schema versions); every ``*.schema.json`` is registered by its ``$id``."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -14,7 +16,8 @@ from referencing import Registry, Resource
 
 from esledger.core.errors import ConfigurationError
 from esledger.core.schemas import SchemaDirectory
-from esledger.ledger.confidential import confidential_paths
+from esledger.domain.acts import AMENDED
+from esledger.ledger.confidential import amended_paths, confidential_paths
 
 ENVELOPE_ID = "urn:zfjd:schema:envelope:1"
 
@@ -91,13 +94,34 @@ class Catalog:
         return {name: a.title for name, a in self.acts.items()}
 
     def confidential_paths(self, event: Mapping[str, Any]) -> tuple[str, ...]:
-        """Where this event holds confidential values (by its type and the schema version it names)."""
+        """Where this event holds confidential values: by its type and the schema version it names, and for
+        an amendment, the values it writes into confidential places."""
         act = self.by_type.get(str(event.get("type")))
         if act is None:
             return ()
         schema_id = event.get("dataschema", act.current_schema_id)
         version = next((v for v, i in act.schema_ids.items() if i == schema_id), act.current_version)
-        return act.confidential.get(version, ())
+        paths = act.confidential.get(version, ())
+        if act.name == AMENDED:
+            paths += tuple(dict.fromkeys(amended_paths(event, self._every_confidential_path)))
+        return paths
+
+    @cached_property
+    def _every_confidential_path(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for a in self.acts.values() for ps in a.confidential.values() for p in ps))
+
+    def event(self, act: str, *, source: str, subject: str, data: dict[str, Any], time: datetime) -> dict[str, Any]:
+        """A CloudEvent of an act the ledger records itself (an erasure, the access log), with a fresh id."""
+        return {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": source,
+            "type": self.type_prefix + act,
+            "subject": subject,
+            "time": time.isoformat(),
+            "datacontenttype": "application/json",
+            "data": data,
+        }
 
     def validator(self, schema_id: str) -> Draft202012Validator:
         return self._validators[schema_id]

@@ -1,23 +1,28 @@
 """Confidential values: where the published schemas mark data ``x-confidential`` (a complainant's identity),
-and how a record is shown to a reader who may not see it (the value replaced by a marker).
+where an event holds such values, and how a record stored before sealing (values inline) is shown to a
+reader who may not see them.
 
-Paths are JSON Pointers into the CloudEvent, ``*`` standing for every item of an array.
+Paths are JSON Pointers into the CloudEvent, ``*`` standing for every item of an array; a location is where
+a path meets an event: a concrete pointer (``*`` replaced by the index) and the value there.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from referencing import Registry
 
-from esledger.core.pointers import escape
+from esledger.core.pointers import escape, pointer, resolve, tokens
 
 MARKER = "x-confidential"
 REDACTED = {MARKER: "redacted"}
-"""What a reader who may not see a confidential value sees in its place."""
+"""What a reader who may not see an inline confidential value (a ``zfjd-record/1`` record) sees in its place."""
 MAX_DEPTH = 16
+AMENDMENTS = "/data/amendments"
+"""Where ``case.record_amended`` carries the values it writes into an earlier record."""
 
 
 def confidential_paths(schema_id: str, registry: Registry, base: tuple[str, ...] = ("data",)) -> tuple[str, ...]:
@@ -44,23 +49,65 @@ def _walk(schema: Mapping[str, Any], resolver: Any, path: tuple[str, ...], depth
         yield from _walk(items, resolver, (*path, "*"), depth + 1)
 
 
-def _locations(document: Any, tokens: Sequence[str]) -> Iterator[tuple[Any, str | int]]:
-    """(container, key) for every place the tokens reach in the document."""
-    if not tokens:
+def amended_paths(event: Mapping[str, Any], confidential: Iterable[str]) -> Iterator[str]:
+    """The paths of the values a ``case.record_amended`` writes into confidential places of its target: an
+    amendment at or below a confidential path writes a confidential value; one above it (``/data``) carries
+    the confidential part inside its value. Judged against every path any act marks, so an amendment is
+    never sealed less than the record it corrects."""
+    amendments = resolve(event, AMENDMENTS)
+    if not isinstance(amendments, list):
         return
-    head, rest = tokens[0], tokens[1:]
+    marked = [tokens(p) for p in confidential]
+    for index, amendment in enumerate(amendments):
+        target = amendment.get("pointer") if isinstance(amendment, Mapping) else None
+        if not isinstance(target, str) or not (target == "" or target.startswith("/")):
+            continue
+        at = tokens(target)
+        value = f"{AMENDMENTS}/{index}/value"
+        for path in marked:
+            if all(p == t or (p == "*" and t.isdigit()) for p, t in zip(path, at, strict=False)):
+                yield value if len(at) >= len(path) else value + pointer(path[len(at) :])
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a confidential path meets a document: the concrete pointer, and the container and key there."""
+
+    pointer: str
+    container: Any
+    key: str | int
+
+    @property
+    def value(self) -> Any:
+        return self.container[self.key]
+
+
+def locations(document: Any, paths: Sequence[str]) -> list[Location]:
+    """Every place the paths reach in the document, in the order of the paths."""
+    return [found for path in paths for found in _reach(document, tokens(path), ())]
+
+
+def _reach(document: Any, path: Sequence[str], at: tuple[str | int, ...]) -> Iterator[Location]:
+    head, rest = path[0], path[1:]
     if head == "*" and isinstance(document, list):
-        for i in range(len(document)):
-            yield from ([(document, i)] if not rest else _locations(document[i], rest))
+        keys: Iterable[str | int] = range(len(document))
     elif isinstance(document, dict) and head in document:
-        yield from ([(document, head)] if not rest else _locations(document[head], rest))
+        keys = (head,)
+    elif isinstance(document, list) and head.isdigit() and int(head) < len(document):
+        keys = (int(head),)
+    else:
+        return
+    for key in keys:
+        if rest:
+            yield from _reach(document[key], rest, (*at, key))
+        else:
+            yield Location(pointer((*at, key)), document, key)
 
 
 def redact(event: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:
-    """A copy of the event with every confidential value replaced by the redaction marker."""
+    """A copy of the event with every confidential value replaced by the redaction marker (for records that
+    hold their values inline: ``zfjd-record/1``)."""
     shown: dict[str, Any] = copy.deepcopy(dict(event))
-    for path in paths:
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
-        for container, key in list(_locations(shown, tokens)):
-            container[key] = dict(REDACTED)
+    for found in locations(shown, paths):
+        found.container[found.key] = dict(REDACTED)
     return shown

@@ -6,17 +6,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from esledger.web.openapi import DocModel, omitted
 
 Sha256 = Annotated[str, Field(pattern="^[0-9a-f]{64}$", description="SHA-256, lowercase hex")]
+Pointer = Annotated[str, Field(pattern=r"^(/([^~/]|~[01])*)+$", max_length=1000, description="a JSON Pointer")]
+
+
+class Revealed(DocModel):
+    """A confidential value shown beside its sealed event; SHA-256(salt ‖ JCS(value)) is the marker's digest."""
+
+    value: Any = Field(description="the value, as posted")
+    salt: str = Field(description="its salt, standard base64")
+
+
+class ErasedBy(DocModel):
+    case_version: int = Field(ge=1, description="the version of the case.confidential_erased act that erased it")
+
+
+class Erased(DocModel):
+    """A confidential value that was erased: the sealed event keeps its marker, nothing else of it remains."""
+
+    erased: ErasedBy
 
 
 class LedgerRecord(DocModel):
-    """One stored case entry: the act's CloudEvent as accepted, where the ledger put it, who recorded it and
+    """One stored case entry: the act's CloudEvent as stored, where the ledger put it, who recorded it and
     when, and its place in the case's hash chain."""
 
+    format: Literal["zfjd-record/2"] = omitted(
+        "the record format (README: Confidentiality); absent: zfjd-record/1, the event exactly as accepted"
+    )
     case_id: str
     case_kind: str
     case_version: int = Field(ge=1)
@@ -26,7 +47,12 @@ class LedgerRecord(DocModel):
     prev_hash: Sha256 = Field(description="the previous entry's hash; 64 zeros for version 1")
     hash: Sha256
     event: dict[str, Any] = Field(
-        description="the CloudEvent exactly as accepted (schema: GET /v1/schemas/urn:zfjd:schema:envelope:1)"
+        description="the CloudEvent as stored (schema: GET /v1/schemas/urn:zfjd:schema:envelope:1); in a "
+        'zfjd-record/2 record each confidential value is sealed: {"x-confidential": "sha256:<hex>"}'
+    )
+    confidential: dict[str, Revealed | Erased] = omitted(
+        "the sealed event's confidential values by pointer, only for a reader who may see them (the read is "
+        "logged in the access log); never part of any hash"
     )
 
 
@@ -89,3 +115,45 @@ class PublishedSchema(DocModel):
 
     schema_dialect: Literal["https://json-schema.org/draft/2020-12/schema"] = Field(alias="$schema")
     id: str = Field(alias="$id", description="the id it is served under")
+
+
+class ErasureRequest(BaseModel):
+    """Which confidential value to erase, and on what ground (recorded in the case.confidential_erased act)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_version: int = Field(ge=1, description="the case version whose event holds the value")
+    pointer: Pointer = Field(description="where in that event, e.g. /data/complainant")
+    reason: str = Field(min_length=1, max_length=4000)
+    authority: str | None = Field(None, min_length=1, max_length=1000, description="e.g. a court order's number")
+
+
+class RevealedPlace(DocModel):
+    case_id: str
+    case_version: int = Field(ge=1)
+    pointer: str
+
+
+class LogRecord(DocModel):
+    """Where the logged read is in the ledger: its access.confidential_revealed record."""
+
+    case_id: str = Field(description="ACCESS-<Beijing date>")
+    case_version: int = Field(ge=1)
+    position: int = Field(ge=1)
+
+
+class AccessLogEntry(DocModel):
+    """One read that showed confidential values."""
+
+    recorded_at: datetime
+    recorded_by: str = Field(description="the reader")
+    revealed: list[RevealedPlace]
+    endpoint: str = Field(description="method and path of the read")
+    purpose: str = Field(description="the purpose the reader stated (X-Purpose), or (not stated)")
+    record: LogRecord
+
+
+class AccessLogEntries(DocModel):
+    """The logged reads that match, oldest first."""
+
+    entries: list[AccessLogEntry]

@@ -4,6 +4,9 @@ event store; a database that is down is reported as ``StorageUnavailable``, neve
 Who asks is part of every call: a ``Writer`` (recorded as ``recorded_by``, asked whether each act may go on its
 case) for writes, a ``Reader`` (which cases it sees, whether confidential values are shown) for reads. The
 access package provides both from a principal's grants; the ledger itself decides nothing about roles.
+
+Reads answer the events as stored (sealed), with the confidential values beside them for a reader who may see
+them (``reveal.py``); every read that shows a value is logged in the access log first (``accesslog.py``).
 """
 
 from __future__ import annotations
@@ -14,17 +17,23 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from esledger.core.availability import Availability
-from esledger.core.chain import ChainCheck, verify_chain
-from esledger.core.errors import Forbidden, NotFound, UnknownEventType, ValidationFailed
+from esledger.core.chain import RECORD_V1, ChainCheck, verify_chain
+from esledger.core.errors import AlreadyErased, Forbidden, NotFound, UnknownEventType, ValidationFailed
 from esledger.core.instants import Clock
 from esledger.core.record import LedgerRecord
 from esledger.core.storage import Handle
+from esledger.domain.acts import ERASED
+from esledger.ledger.accesslog import AccessLog, Disclosure
 from esledger.ledger.appender import Also, Appender, Outcome, Submission, Writer
 from esledger.ledger.case import unit_codes
 from esledger.ledger.catalog import Catalog
-from esledger.ledger.confidential import redact
+from esledger.ledger.reveal import shown
 from esledger.ledger.store import LedgerStore
 from esledger.ledger.validation import UNKNOWN_TYPE, EventValidator, Violation
+from esledger.ledger.values import CaseValues, ValueRef
+
+ERASURES = "urn:esledger:erasures"
+"""The source of the erasures the ledger records."""
 
 
 class Poster(Writer, Protocol):
@@ -33,6 +42,10 @@ class Poster(Writer, Protocol):
 
 
 class Reader(Protocol):
+    @property
+    def id(self) -> str:
+        """Recorded as the reader in the access log."""
+
     def view(self, case_id: str, units: Iterable[str]) -> object | None:
         """How the case is seen; None: outside the reader's scope (answered as if it did not exist)."""
 
@@ -67,6 +80,13 @@ class LedgerService:
         self.clock = clock
         self.on_append = on_append
         self.validator = EventValidator(catalog, timedelta(seconds=max_future_seconds))
+        self.access_log = AccessLog(
+            store,
+            availability,
+            catalog,
+            clock,
+            lambda event, reader, also: self.record_internal(event, Trusted(reader), also),
+        )
 
     # -- writes -------------------------------------------------------------------------------------------
     def post(
@@ -119,44 +139,115 @@ class LedgerService:
         self.on_append()
         return outcomes
 
+    def erase(
+        self, case_id: str, version: int, pointer: str, eraser: Reader, reason: str, authority: str | None = None
+    ) -> Outcome:
+        """Delete one confidential value and record ``case.confidential_erased`` on its case, recorded by the
+        eraser, in one transaction. The sealed event keeps the value's salted digest, so every hash still
+        verifies; the value and its salt are gone from every read and every table."""
+        records, _ = self._case(case_id, eraser)
+        target = next((r for r in records if r.case_version == version), None)
+        if target is None:
+            raise NotFound(f"case {case_id!r} has no version {version}", case_id=case_id)
+        with self.availability.guard():
+            values = self.store.get().confidential(case_id)
+        _erasable(target, pointer, values)
+        data: dict[str, Any] = {"target_version": version, "pointer": pointer, "reason": reason}
+        if authority:
+            data["authority"] = authority
+        event = self.catalog.event(ERASED, source=ERASURES, subject=case_id, data=data, time=self.clock())
+        [submission] = self._validated([event], batch=False)
+        erasure = replace(submission, erases=(ValueRef(case_id, version, pointer),))
+        [outcome] = self._append([erasure], Trusted(eraser.id), None)
+        return outcome
+
     # -- reads --------------------------------------------------------------------------------------------
     def timeline(
-        self, case_id: str, reader: Reader, recorded_before: datetime | None = None
+        self, case_id: str, reader: Reader, disclosure: Disclosure, recorded_before: datetime | None = None
     ) -> tuple[list[LedgerRecord], ChainCheck]:
         """The case's records as this reader may see them, and its hash chain checked on the records as
         stored; a case outside the reader's scope is not found."""
-        with self.availability.guard():
-            records = self.store.get().timeline(case_id)
-        units = set().union(*(unit_codes(r.event) for r in records)) if records else set()
-        if not records or reader.view(case_id, units) is None:
-            raise NotFound(f"no case {case_id!r} in the ledger", case_id=case_id)
+        records, units = self._case(case_id, reader)
         if recorded_before is not None:
             records = [r for r in records if r.recorded_at < recorded_before]
         chain = verify_chain([r.to_json() for r in records])
-        return self.shown(records, reader.reveals(units)), chain
+        return self._shown(records, reader, {case_id} if reader.reveals(units) else set(), disclosure), chain
 
-    def record(self, case_id: str, version: int, reader: Reader) -> LedgerRecord:
-        for record in self.timeline(case_id, reader)[0]:
+    def record(self, case_id: str, version: int, reader: Reader, disclosure: Disclosure) -> LedgerRecord:
+        records, units = self._case(case_id, reader)
+        for record in records:
             if record.case_version == version:
-                return record
+                [one] = self._shown([record], reader, {case_id} if reader.reveals(units) else set(), disclosure)
+                return one
         raise NotFound(f"case {case_id!r} has no version {version}", case_id=case_id)
 
-    def feed(self, after: int, limit: int) -> tuple[list[LedgerRecord], int]:
-        """The global feed, for reviewers (everything, values shown)."""
+    def feed(
+        self, after: int, limit: int, reveal_to: tuple[Reader, Disclosure] | None = None
+    ) -> tuple[list[LedgerRecord], int]:
+        """The global feed, for reviewers: the records as stored, and with ``reveal_to`` the values that reader
+        may see beside them (logged)."""
         with self.availability.guard():
             store = self.store.get()
-            return store.feed(after, limit), store.head()
+            records, head = store.feed(after, limit), store.head()
+        if reveal_to is None:
+            return records, head
+        reader, disclosure = reveal_to
+        units: dict[str, set[str]] = {}
+        for r in records:
+            units.setdefault(r.case_id, set()).update(unit_codes(r.event))
+        revealed = {case_id for case_id, codes in units.items() if reader.reveals(codes)}
+        return self._shown(records, reader, revealed, disclosure), head
 
     def head(self) -> int:
         with self.availability.guard():
             return self.store.get().head()
 
-    def shown(self, records: Iterable[LedgerRecord], reveal: bool) -> list[LedgerRecord]:
-        """The records with confidential values redacted unless ``reveal``."""
-        if reveal:
-            return list(records)
-        out = []
+    def _case(self, case_id: str, reader: Reader) -> tuple[list[LedgerRecord], set[str]]:
+        """The case's records as stored and the units it involves; NotFound outside the reader's scope."""
+        with self.availability.guard():
+            records = self.store.get().timeline(case_id)
+        units = set().union(*(unit_codes(r.event) for r in records)) if records else set()
+        if not records or reader.view(case_id, units) is None:
+            raise NotFound(f"no case {case_id!r} in the ledger", case_id=case_id)
+        return records, units
+
+    def _shown(
+        self, records: Sequence[LedgerRecord], reader: Reader, revealed_cases: set[str], disclosure: Disclosure
+    ) -> list[LedgerRecord]:
+        """The records as the reader sees them (values shown for ``revealed_cases``); a read that shows any
+        value is logged before it is answered."""
+        values: dict[str, CaseValues] = {}
+        out, revealed = [], []
         for r in records:
             paths = self.catalog.confidential_paths(r.event)
-            out.append(r if not paths else replace(r, event=redact(r.event, paths)))
+            case_values = None
+            if r.case_id in revealed_cases and paths:
+                if r.case_id not in values:
+                    with self.availability.guard():
+                        values[r.case_id] = self.store.get().confidential(r.case_id)
+                case_values = values[r.case_id]
+            record, refs = shown(r, paths, case_values)
+            out.append(record)
+            revealed += refs
+        if revealed:
+            self.access_log.record(reader.id, revealed, disclosure)
         return out
+
+
+def _erasable(record: LedgerRecord, pointer: str, values: CaseValues) -> None:
+    """Refuse, saying why, an erasure of anything but a confidential value the ledger still keeps apart."""
+    where = f"case {record.case_id!r} version {record.case_version}"
+    key = (record.case_version, pointer)
+    if key in values.erased:
+        raise AlreadyErased(
+            f"the value at {pointer} of {where} was erased already, by version {values.erased[key]}",
+            case_id=record.case_id,
+            case_version=record.case_version,
+        )
+    if key not in values.values:
+        if record.record_format == RECORD_V1:
+            detail = "was recorded before sealing (zfjd-record/1): its values are inside its hash and stay"
+        else:
+            kept = [p for (v, p) in values.values if v == record.case_version]
+            detail = f"keeps no confidential value at {pointer} (it keeps: {kept or 'none'})"
+        raise NotFound(f"{where} {detail}", case_id=record.case_id)

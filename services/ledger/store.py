@@ -1,30 +1,42 @@
 """Storage: the eventsourcing application over SQLite (embedded default) or PostgreSQL.
 
-The recorders are the library's own, extended by one query: a case's stored events *with* their
+The recorders are the library's own, extended by one query (a case's stored events *with* their
 notification ids, because a record's global position is the notification id the database assigned at
-commit. PostgreSQL keeps the library's table lock on insert (``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off), so
-commit order equals notification order and followers never miss an event.
+commit) and by the confidential values kept apart from the sealed events (``values.py``), written in the
+same transaction as the entries. PostgreSQL keeps the library's table lock on insert
+(``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off), so commit order equals notification order and followers never
+miss an event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic, strtobool
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from esledger.core.append_only import postgres_append_only, sqlite_append_only
 from esledger.core.database import is_postgres, persistence_env
 from esledger.core.record import LedgerRecord
-from esledger.core.tables import SerializedCreation, ddl
+from esledger.core.tables import PostgresTables, SQLiteTables, ddl
 from esledger.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
+from esledger.ledger.values import (
+    WRITES,
+    CaseValues,
+    ConfidentialValues,
+    StoredValue,
+    postgres_statements,
+    sqlite_statements,
+)
 
 
 class _Creatable(Protocol):
@@ -40,9 +52,25 @@ insert transaction also sends NOTIFY on a channel of this name."""
 ENTRY_TOPICS = (get_topic(Case.Opened), get_topic(Case.Entry))
 
 
-class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+class LedgerSQLiteRecorder(ConfidentialValues, SQLiteTables, SQLiteApplicationRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        self.datastore = datastore  # the library builds its CREATE statements in __init__, so bind first
+        self._bind(sqlite_statements())
+        super().__init__(datastore, **kwargs)
+
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *sqlite_append_only(self.events_table_name)]
+        return [
+            *super().construct_create_table_statements(),
+            *sqlite_append_only(self.events_table_name),
+            *self._create_statements(),
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        returning = super()._insert_events(c, stored_events, **kwargs)
+        self._write(c, kwargs.get(WRITES))
+        return returning
 
     def select_stream(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's stored events in version order, each with its notification id."""
@@ -63,11 +91,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             ]
 
 
-class LedgerPostgresRecorder(SerializedCreation, PostgresApplicationRecorder):
+class LedgerPostgresRecorder(ConfidentialValues, PostgresTables, PostgresApplicationRecorder):
     """The library's recorder, append-only in the database, and able to run as a role that may only INSERT
-    and SELECT: the library's ``LOCK TABLE … IN EXCLUSIVE MODE`` needs UPDATE privilege, so the lock is
-    taken by a SECURITY DEFINER function owned by the table's owner instead — the same lock, in the same
-    transaction, so commit order still equals notification order."""
+    and SELECT (and DELETE the confidential values an erasure records): the library's ``LOCK TABLE … IN
+    EXCLUSIVE MODE`` needs UPDATE privilege, so the lock is taken by a SECURITY DEFINER function owned by the
+    table's owner instead — the same lock, in the same transaction, so commit order still equals notification
+    order."""
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -88,6 +117,12 @@ class LedgerPostgresRecorder(SerializedCreation, PostgresApplicationRecorder):
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
             ddl(f"SELECT {self.lock_function}()"),
         ]
+        self._bind(postgres_statements(schema, lambda name: self.table(datastore, name)))
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """Runs in the insert's transaction, before the entries themselves (the library's order)."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        self._write(curs, kwargs.get(WRITES))
 
     def select_stream(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's stored events in version order, each with its notification id."""
@@ -135,6 +170,13 @@ class LedgerStore(Application):
             return self.repository.get(key_uuid(source, event_id))
         except AggregateNotFoundError:
             return None
+
+    def confidential(self, case_id: str) -> CaseValues:
+        """The case's confidential values (and which were erased), kept apart from its sealed events."""
+        return self.recorder.case_values(case_id)  # type: ignore[attr-defined]
+
+    def every_value(self) -> list[StoredValue]:
+        return self.recorder.every_value()  # type: ignore[attr-defined]
 
     def timeline(self, case_id: str) -> list[LedgerRecord]:
         return [self._to_record(n) for n in self.recorder.select_stream(case_uuid(case_id))]  # type: ignore[attr-defined]
@@ -192,6 +234,7 @@ def entry_record(e: Case.Entry, position: int) -> LedgerRecord:
         prev_hash=e.prev_hash,
         hash=e.hash,
         event=e.cloudevent,
+        record_format=e.record_format,
     )
 
 

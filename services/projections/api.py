@@ -30,6 +30,7 @@ from esledger.projections.queries import CaseFilter
 from esledger.projections.service import ProjectionService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
+from esledger.web.parameters import instant
 from esledger.web.responses import JSON
 
 AsOf = Annotated[
@@ -52,15 +53,6 @@ CSV = {
         "pattern": "^" + ",".join(COLUMNS) + "\n",
     }
 }
-
-
-def _instant(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidArgument(
-            f"{name} needs a timezone offset, e.g. 2026-10-08T00:00:00+08:00",
-            errors=[{"parameter": name, "rule": "timezone"}],
-        )
-    return value
 
 
 def projections_router(service: ProjectionService) -> APIRouter:
@@ -88,10 +80,10 @@ def projections_router(service: ProjectionService) -> APIRouter:
             status=status,
             unit=unit,
             has_breach=has_breach,
-            due_before=_instant(due_before, "due_before"),
+            due_before=instant(due_before, "due_before"),
             warning=warning,
         )
-        views = service.cases(where, _instant(as_of, "as_of"), scope)
+        views = service.cases(where, instant(as_of, "as_of"), scope)
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(views), "cases": views})
 
     @router.get(
@@ -101,7 +93,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
     )
     def get_case(case_id: str, scope: Views, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
         service.await_position(min_position)
-        return JSON(service.case(case_id, _instant(as_of, "as_of"), scope))
+        return JSON(service.case(case_id, instant(as_of, "as_of"), scope))
 
     @router.get(
         "/v1/cases/{case_id}/replay",
@@ -131,13 +123,13 @@ def projections_router(service: ProjectionService) -> APIRouter:
     ) -> Response:
         service.await_position(min_position)
         rows = service.deadlines(
-            _instant(as_of, "as_of"),
+            instant(as_of, "as_of"),
             scope,
             level=level,
             unit=unit,
             responsible=responsible,
             status=status,
-            due_before=_instant(due_before, "due_before"),
+            due_before=instant(due_before, "due_before"),
         )
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "deadlines": rows})
 
@@ -155,9 +147,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         determination: Literal["candidate", "confirmed", "dismissed"] | None = None,
     ) -> Response:
         service.await_position(min_position)
-        rows = service.findings(
-            _instant(as_of, "as_of"), scope, article=article, unit=unit, determination=determination
-        )
+        rows = service.findings(instant(as_of, "as_of"), scope, article=article, unit=unit, determination=determination)
         return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "findings": rows})
 
     @router.get(
@@ -174,7 +164,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter is named format
     ) -> Response:
         service.await_position(min_position)
-        rows = service.statistics(_instant(as_of, "as_of"), scope, month=month, unit=unit)
+        rows = service.statistics(instant(as_of, "as_of"), scope, month=month, unit=unit)
         if format == "csv":
             return Response(
                 statistics_csv(rows),

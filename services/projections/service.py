@@ -97,11 +97,13 @@ class ProjectionService:
         return shown
 
     def replay(self, case_id: str, scope: Scope) -> list[dict[str, Any]]:
+        """Each step's view as the scope sees the case now (a case outside it: not found)."""
         records = self._records(case_id)
         steps = queries.replay(records, self.policy) if records else []
-        if not steps or self._shown(steps[-1]["view"], scope) is None:
+        seen = self._seen(steps[-1]["view"], scope) if steps else None
+        if seen is None:
             raise NotFound(f"no case {case_id!r} in the read model", case_id=case_id)
-        return steps
+        return [{**step, "view": self._as_seen(step["view"], seen, scope)} for step in steps]
 
     def cases(self, where: queries.CaseFilter, as_of: datetime | None, scope: Scope) -> list[dict[str, Any]]:
         return [v for v in self._views(as_of, scope) if where.admits(v)]
@@ -114,27 +116,38 @@ class ProjectionService:
 
     def statistics(self, as_of: datetime | None, scope: Scope, **filters: Any) -> list[Any]:
         """Counted over the cases in scope only, and only the rows of units within the jurisdiction."""
-        records = {
-            case_id: rs
-            for case_id, rs in self._records().items()
-            if rs
-            and rs[0]["case_kind"] not in self.hidden_kinds
-            and scope.view(case_id, set().union(*(unit_codes(r["event"]) for r in rs))) is View.FULL
-        }
+        records = {case_id: rs for case_id, (rs, seen) in self._in_scope(scope).items() if seen is View.FULL}
         rows = queries.statistics(records, self.policy, self.at(as_of), **filters)
         return [r for r in rows if scope.sees_unit(r.unit_code)]
 
+    def _in_scope(self, scope: Scope) -> dict[str, tuple[list[dict[str, Any]], View]]:
+        """The records of the supervision cases the scope sees, and how, judged before any view is computed
+        (a case's units are those its acts name, as its view would list them)."""
+        found = {}
+        for case_id, rs in self._records().items():
+            if rs and rs[0]["case_kind"] not in self.hidden_kinds:
+                seen = scope.view(case_id, set().union(*(unit_codes(r["event"]) for r in rs)))
+                if seen is not None:
+                    found[case_id] = (rs, seen)
+        return found
+
     def _views(self, as_of: datetime | None, scope: Scope) -> list[dict[str, Any]]:
-        views = queries.case_views(self._records(), self.policy, self.at(as_of))
-        return [shown for v in views if (shown := self._shown(v, scope)) is not None]
+        visible = self._in_scope(scope)
+        views = queries.case_views({c: rs for c, (rs, _) in visible.items()}, self.policy, self.at(as_of))
+        return [self._as_seen(v, visible[v["case_id"]][1], scope) for v in views]
 
     def _shown(self, view: dict[str, Any] | None, scope: Scope) -> dict[str, Any] | None:
         """The view as this scope sees it; None for a case outside it (or one of the ledger's own kinds)."""
+        seen = self._seen(view, scope)
+        return None if view is None or seen is None else self._as_seen(view, seen, scope)
+
+    def _seen(self, view: dict[str, Any] | None, scope: Scope) -> View | None:
         if view is None or view["case_kind"] in self.hidden_kinds:
             return None
-        seen = scope.view(view["case_id"], [u["code"] for u in view["units"]])
-        if seen is None:
-            return None
+        return scope.view(view["case_id"], [u["code"] for u in view["units"]])
+
+    @staticmethod
+    def _as_seen(view: dict[str, Any], seen: View, scope: Scope) -> dict[str, Any]:
         if seen is View.RESPONDENT:
             return queries.respondent_view(view, lambda code: scope.within(code, "respondent"))
         return view

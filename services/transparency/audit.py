@@ -1,19 +1,27 @@
 """``esledger verify --live``: recompute every leaf and every case chain from the database and check them
-against the signed checkpoints, and each stored checkpoint against the next by a consistency proof.
+against the signed checkpoints, and each stored checkpoint against the next by a consistency proof; and
+check the confidential values kept apart against the digests their sealed events commit to.
 
 It trusts nothing stored but the public key: stored leaf hashes and nodes are compared with what the
-events recompute to, so an edit made by a database administrator is named, whichever table it touched.
+events recompute to, so an edit made by a database administrator is named, whichever table it touched. A
+value kept apart must match its event's marker (else it was altered), a marker without its value needs an
+erasure recorded in its case (else the value was deleted outside the ledger), and a value no event commits
+to was added outside it.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from esledger.core.chain import verify_chain
+from esledger.domain.acts import ERASED, act_of
+from esledger.ledger.confidential import locations
+from esledger.ledger.sealing import is_sealed
 from esledger.ledger.store import LedgerStore
+from esledger.ledger.values import StoredValue
 from esledger.transparency import merkle
 from esledger.transparency.bundle import Failure, _where
 from esledger.transparency.checkpoint import CheckpointError, verify_checkpoint
@@ -22,9 +30,16 @@ from esledger.transparency.logstore import MerkleStore
 from esledger.transparency.merkle import ProofError
 from esledger.transparency.note import NoteError
 
+ConfidentialPaths = Callable[[Mapping[str, Any]], Sequence[str]]
+"""Where an event holds confidential values (the catalog's ``confidential_paths``)."""
+
 
 def audit(
-    store: LedgerStore, log: MerkleStore, verifier_key: str, progress: Callable[[int], None] = lambda n: None
+    store: LedgerStore,
+    log: MerkleStore,
+    verifier_key: str,
+    confidential: ConfidentialPaths,
+    progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[dict[str, Any], list[Failure]]:
     failures: list[Failure] = []
     checkpoints = sorted(log.checkpoints(2**62, 2**31), key=lambda c: c.size)
@@ -94,6 +109,8 @@ def audit(
         check = verify_chain(records)
         if not check.valid:
             failures.append(Failure(f"case {case_id!r} version {check.broken_at}", f"hash chain: {check.reason}"))
+    values = store.every_value()
+    failures += _kept_apart(values, (r for records in chains.values() for r in records), confidential)
 
     if checkpoints:
         latest = checkpoints[-1]
@@ -112,8 +129,40 @@ def audit(
             failures.append(Failure(f"checkpoint {latest.size}", f"stored tree nodes missing: {exc}"))
     summary = {
         "events": seen,
+        "confidential_values": len(values),
         "leaves": size,
         "checkpoints": len(checkpoints),
         "latest_checkpoint": checkpoints[-1].size if checkpoints else None,
     }
     return summary, failures
+
+
+def _kept_apart(
+    values: Iterable[StoredValue], records: Iterable[Mapping[str, Any]], confidential: ConfidentialPaths
+) -> list[Failure]:
+    """The values table against the sealed events: each value matches its marker, each marker has its value
+    or a recorded erasure, each value has a marker."""
+    kept = {(v.ref.case_id, v.ref.case_version, v.ref.pointer): v.sealed for v in values}
+    sealed, erased = [], set()
+    for record in records:
+        event = record["event"]
+        if act_of(event) == ERASED:
+            erased.add((record["case_id"], event["data"]["target_version"], event["data"]["pointer"]))
+        sealed += [(record, found) for found in locations(event, confidential(event)) if is_sealed(found.value)]
+    failures = []
+    for record, found in sealed:
+        key = (record["case_id"], record["case_version"], found.pointer)
+        value = kept.pop(key, None)
+        if value is None and key not in erased:
+            failures.append(
+                Failure(_where(record), f"the value sealed at {found.pointer} is gone and no erasure of it is recorded")
+            )
+        elif value is not None and value.marker != found.value:
+            failures.append(
+                Failure(_where(record), f"the value kept for {found.pointer} does not match its sealed digest")
+            )
+    for case_id, version, pointer in kept:
+        failures.append(
+            Failure(f"case {case_id!r} version {version}", f"a value is kept for {pointer}, which no event seals")
+        )
+    return failures

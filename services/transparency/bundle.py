@@ -11,7 +11,9 @@ Format ``zfjd-bundle/1`` (JSON)::
 With ``--since-size``: ``"since": {"checkpoint": "<an earlier signed note>", "consistency_path": […]}``.
 
 ``leaf_hash`` is what the log stored when the event was integrated; the verifier recomputes it from the
-record (``zfjd-leaf/1``) and checks the proof from the recomputed hash, so an altered record is named.
+record (``zfjd-leaf/1`` or ``/2``, as the record's format calls for: ``leaf.py``) and checks the proof from the
+recomputed hash, so an altered record is named. Records carry sealed events and never confidential values:
+a bundle stays evidence after a value in it is erased.
 """
 
 from __future__ import annotations
@@ -151,7 +153,11 @@ def verify_bundle(
         record = entry["record"]
         cases[record["case_id"]].append(record)
         indexes.append(entry["leaf_index"])
-        recomputed = record_leaf_hash(record)
+        try:
+            recomputed = record_leaf_hash(record)
+        except ValueError as exc:
+            failures.append(Failure(_where(record), str(exc)))
+            continue
         if b64(recomputed) != entry["leaf_hash"]:
             failures.append(
                 Failure(

@@ -1,8 +1,9 @@
 """Authentication at the HTTP edge: every route states, with ``requires(Permission)``, which roles may call
-it; the dependency authenticates the request's bearer credential, refuses a principal holding none of those
-roles (403), counts the request against the principal's rate limit, and hands the route the principal's
-``Scope``. Routes without it are public (liveness, problem types, the published schemas); the access-matrix
-test refuses any other route that lacks one."""
+it; the dependency authenticates the request's bearer credential, counts the request against the principal's
+rate limit, refuses a principal holding none of those roles (403), and hands the route the principal's
+``Scope`` within the operation (only the grants of those roles count). Routes without it are public
+(liveness, problem types, the published schemas); the access-matrix test refuses any other route that lacks
+one."""
 
 from __future__ import annotations
 
@@ -46,14 +47,14 @@ def requires(permission: Permission) -> Any:
         client = request.client.host if request.client else "unknown"
         principal = await run_in_threadpool(system.access.authenticate, request.headers.get("authorization"), client)
         request.state.principal = principal.id
+        system.access.admit(principal)  # every request counts, those refused below included
         if not principal.has(*roles):
             raise Forbidden(
                 f"{permission.value} needs one of the roles {', '.join(sorted(roles))}; "
                 f"{principal.id!r} holds {', '.join(principal.roles) or 'none'}",
                 permission=permission.value,
             )
-        system.access.admit(principal)
-        return system.access.scope(principal)
+        return system.access.scope(principal, roles)
 
     authorize.permission = permission  # type: ignore[attr-defined]  # read by the OpenAPI document and tests
     return Depends(authorize)

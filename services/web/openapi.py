@@ -73,7 +73,10 @@ class Problem(BaseModel):
     instance: str = Field(description="the request path")
     errors: list[ProblemError] = omitted("each failing field, parameter or header")
     case_id: str = omitted("the case concerned")
-    case_version: int = omitted("idempotency-conflict: the version that recorded this (source, id)")
+    case_version: int = omitted(
+        "idempotency-conflict: the version that recorded this (source, id); already-erased: the version whose "
+        "value it was"
+    )
     current_version: int = omitted("precondition-failed: the case's version now")
     case_kind: str = omitted("case-exists, case-kind-mismatch: the kind of the named case")
     admitted_kinds: list[str] = omitted("case-kind-mismatch: the case kinds the act is admitted on")

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from esledger.core.errors import (
+    AlreadyErased,
     CaseExists,
     CaseKindMismatch,
     ConfigurationError,
@@ -117,6 +118,12 @@ PROBLEMS: dict[type[LedgerError], ProblemType] = {
         "This (source, id) was already used for different content",
         "An event id is unique per source: give a changed act a new id, or correct the record with "
         "case.record_amended.",
+    ),
+    AlreadyErased: ProblemType(
+        "already-erased",
+        409,
+        "The confidential value was erased already",
+        "Nothing was done: the case's timeline holds the case.confidential_erased act that erased it.",
     ),
     PreconditionFailed: ProblemType(
         "precondition-failed",

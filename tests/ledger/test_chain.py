@@ -59,3 +59,18 @@ def test_the_hash_is_sha256_of_the_documented_canonical_bytes() -> None:
         '"prev_hash":"' + "0" * 64 + '","recorded_at":"2026-09-21T01:00:00.000000Z","recorded_by":"clerk"}'
     ).encode()
     assert record["hash"] == hashlib.sha256(canonical).hexdigest()
+
+
+def test_a_sealed_record_is_hashed_as_zfjd_record_2_and_an_unknown_format_breaks_the_chain() -> None:
+    record = _chain(1)[0] | {"format": "zfjd-record/2"}
+    fields = {k: record[k] for k in record if k not in ("hash", "format")}
+    record["hash"] = entry_hash(**fields, record_format="zfjd-record/2")
+    canonical = (
+        '{"case_id":"GR-1","case_kind":"grievance","case_version":1,'
+        '"event":{"data":{"n":1,"text":"受理"},"id":"e1"},"format":"zfjd-record/2",'
+        '"prev_hash":"' + "0" * 64 + '","recorded_at":"2026-09-21T01:00:00.000000Z","recorded_by":"clerk"}'
+    ).encode()
+    assert record["hash"] == hashlib.sha256(canonical).hexdigest()
+    assert verify_chain([record]).valid
+    assert not verify_chain([record | {"format": "zfjd-record/1"}]).valid  # the format is inside the hash
+    assert verify_chain([record | {"format": "zfjd-record/9"}]).reason == "unknown record format 'zfjd-record/9'"
