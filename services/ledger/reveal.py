@@ -13,11 +13,11 @@ nothing confidential is shown as stored to everyone.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from esledger.core.encoding import b64
 from esledger.core.record import LedgerRecord
 from esledger.ledger.confidential import locations, redact
 from esledger.ledger.sealing import is_sealed
@@ -36,7 +36,7 @@ def shown(record: LedgerRecord, paths: Sequence[str], values: CaseValues | None)
         key = (record.case_version, sealed.pointer)
         if key in values.values:
             value = values.values[key]
-            confidential[sealed.pointer] = {"value": value.value, "salt": base64.b64encode(value.salt).decode()}
+            confidential[sealed.pointer] = {"value": value.value, "salt": b64(value.salt)}
         elif key in values.erased:
             confidential[sealed.pointer] = {"erased": {"case_version": values.erased[key]}}
     shown_values = inline + [p for p, c in confidential.items() if "value" in c]

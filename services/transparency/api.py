@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from starlette.responses import PlainTextResponse, Response
 
 from esledger.access.policy import Permission, Scope
+from esledger.core.encoding import b64
 from esledger.core.errors import InvalidArgument, NotFound, StorageUnavailable
-from esledger.transparency.encoding import b64
 from esledger.transparency.logstore import StoredCheckpoint
 from esledger.transparency.models import (
     SIGNED_NOTE,

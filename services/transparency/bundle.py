@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from esledger.core.chain import verify_chain
+from esledger.core.encoding import b64, unb64
 from esledger.core.record import LedgerRecord
 from esledger.transparency import merkle
 from esledger.transparency.checkpoint import Checkpoint, CheckpointError, verify_checkpoint
-from esledger.transparency.encoding import b64, unb64
 from esledger.transparency.leaf import record_leaf_hash
 from esledger.transparency.logstore import MerkleStore, StoredCheckpoint
 from esledger.transparency.merkle import ProofError

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from esledger.transparency.encoding import b64, unb64
+from esledger.core.encoding import b64, unb64
 from esledger.transparency.merkle import HASH_SIZE
 from esledger.transparency.note import parse_verifier_key, verify_note
 

@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from esledger.transparency.encoding import b64, unb64
+from esledger.core.encoding import b64, unb64
 
 ED25519 = 0x01
 MAX_SIGNATURES = 100

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from esledger.core.availability import Availability
+from esledger.core.encoding import b64
 from esledger.core.errors import InvalidArgument, NotFound
 from esledger.core.instants import Clock, format_instant
 from esledger.core.storage import Handle
@@ -17,7 +18,6 @@ from esledger.ledger.case import unit_codes
 from esledger.ledger.service import Reader
 from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
-from esledger.transparency.encoding import b64
 from esledger.transparency.leaf import record_leaf_hash
 from esledger.transparency.logstore import TRACKING_NAME, MerkleStore, StoredCheckpoint
 from esledger.transparency.signer import Signer

@@ -22,10 +22,10 @@ from starlette.concurrency import run_in_threadpool
 from esledger.bootstrap import System
 from esledger.core.canonical import canonical_bytes, sha256_hex
 from esledger.core.chain import GENESIS_HASH, entry_hash
+from esledger.core.encoding import unb64
 from esledger.core.instants import format_instant
 from esledger.ledger.case import Case, IdempotencyKey
 from esledger.transparency import merkle
-from esledger.transparency.encoding import unb64
 from esledger.transparency.leaf import record_leaf_hash
 from tests.conftest import FakeClock
 from tests.helpers import BATCH, CE, UNIT, body, ce, database, holding, received, signed_in
