@@ -106,6 +106,20 @@ class Settings(BaseSettings):
         "esledger_cases", description="single sign-on: the claim listing the case ids shared with an observer"
     )
 
+    # -- the HTTP server -------------------------------------------------------------------------------------
+    http_header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="a connection that sends no request headers within this time (idle, or half-sent) is closed",
+    )
+    http_body_timeout_seconds: float = Field(
+        30.0, gt=0, description="a request body that stalls this long between chunks is answered 408"
+    )
+    http_keepalive_seconds: float = Field(5.0, gt=0, description="an idle keep-alive connection is closed after this")
+    http_max_concurrency: int = Field(
+        1000, ge=1, description="connections and requests at once; beyond it the server answers 503 at once"
+    )
+
     # -- operations ----------------------------------------------------------------------------------------
     logging_format: Literal["text", "json"] = Field(
         "text", description="`json`: one JSON object per line (for collectors); `text`: for people"

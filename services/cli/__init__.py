@@ -87,6 +87,7 @@ def serve(
 
     from esledger.core.logs import configure_logging
     from esledger.web.app import create_app
+    from esledger.web.server import config as server_config
 
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
@@ -103,7 +104,7 @@ def serve(
         raise fail(exc.detail) from None
     built.announce = announce_first_key
     typer.echo(f"esledger ({role}): database {settings.database_url}; http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(built), host=host, port=port, log_config=None)
+    uvicorn.Server(server_config(create_app(built), host, port, settings)).run()
 
 
 def is_loopback(host: str) -> bool:

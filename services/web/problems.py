@@ -55,6 +55,10 @@ class BodyTooLarge(LedgerError):
     """The body is over the configured limit."""
 
 
+class RequestTimeout(LedgerError):
+    """The client stopped sending the request's body."""
+
+
 class InternalError(LedgerError):
     """Anything unexpected: logged with its traceback; the client learns only that it happened."""
 
@@ -174,6 +178,12 @@ PROBLEMS: dict[type[LedgerError], ProblemType] = {
         503,
         "The case is being written by many clients at once",
         "Nothing was stored. Retry after the number of seconds in Retry-After.",
+    ),
+    RequestTimeout: ProblemType(
+        "request-timeout",
+        408,
+        "The request body stopped arriving",
+        "Send the body whole, without pauses (ESLEDGER_HTTP_BODY_TIMEOUT_SECONDS is the longest pause).",
     ),
     InternalError: ProblemType(
         "internal-error",
