@@ -1,6 +1,10 @@
 """A database that does not answer is reported as ``StorageUnavailable`` (503 with Retry-After at the HTTP
 edge), never as a crash or a 500, by every service alike; after a fault, a quick probe answers the next
-requests fast until the server is back."""
+requests fast until the server is back.
+
+Only a connection that fails is an outage. A value the database refuses (a NUL byte in a text, say: a client
+error) is ``InvalidArgument``; anything else the database raises is a bug, reported as such (500, logged).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import DataError, IntegrityError, InterfaceError, OperationalError
 
 from esledger.core.database import probe
-from esledger.core.errors import LedgerError, StorageUnavailable
+from esledger.core.errors import InvalidArgument, LedgerError, StorageUnavailable
 
 logger = logging.getLogger("esledger.storage")
 
-UNAVAILABLE = (PersistenceError, psycopg.Error, sqlite3.OperationalError, OSError)
+UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    OSError,
+)
+"""Connection failures: refused, reset, timed out, the pool exhausted, the file locked."""
+REFUSED_VALUE = (DataError, psycopg.DataError)
 
 
 class Availability:
@@ -45,5 +58,7 @@ class Availability:
             raise StorageUnavailable(
                 f"the database did not answer: {cause}", retry_after=self.retry_after_seconds
             ) from exc
+        except REFUSED_VALUE as exc:
+            raise InvalidArgument(f"the request holds a value the database refuses: {exc}") from exc
         else:
             self.suspect = False

@@ -195,3 +195,13 @@ async def test_bad_query_parameters_are_problems(client: AsyncClient) -> None:
 async def test_problem_types_are_documented(client: AsyncClient) -> None:
     doc = (await client.get("/problems/unknown-case")).json()
     assert doc["status"] == 422 and "opening act" in doc["advice"]
+
+
+async def test_a_nul_in_the_path_is_a_client_error_not_an_outage(system: AsyncClient) -> None:
+    """A NUL byte in a case id is a client error (400, or 404: no such case), on both backends and on every
+    side that reads by case id — never a 503 that blames the database."""
+    for path in ("/v1/cases/GR%00X/events", "/v1/cases/GR%00X/events/1", "/v1/cases/GR%00X", "/v1/cases/GR%00X/replay"):
+        answer = await system.get(path)
+        assert answer.status_code in (400, 404), (path, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+    assert (await system.get("/v1/events", params={"limit": 1})).status_code == 200  # still answering
