@@ -32,7 +32,7 @@ from esledger.projections import readmodel
 from esledger.projections.projection import catch_up
 from esledger.projections.readmodel import PostgresReadModel, ReadModel, SQLiteReadModel
 from esledger.projections.service import ProjectionService
-from esledger.rulefiles import load_organisations, load_policy
+from esledger.rulefiles import load_organisations, load_policy, load_sanctions
 from esledger.settings import Settings
 from esledger.transparency import logstore
 from esledger.transparency.logstore import MerkleStore, PostgresMerkleStore, SQLiteMerkleStore
@@ -136,6 +136,7 @@ def bootstrap(
         catalog,
         clock,
         max_future_seconds=settings.max_future_seconds,
+        sanctions=load_sanctions(schemas),
         on_append=notify_followers,
     )
     registry = PrincipalRegistry(

@@ -17,6 +17,7 @@ from esledger.domain.casefile import Policy
 from esledger.domain.organisations import Organisations, organisations_from
 from esledger.domain.presentation import Titles
 from esledger.domain.rules import RuleSet, rulesets_from
+from esledger.domain.sanctions import SanctionTable, sanction_table
 from esledger.domain.validation import RuleDataError, RuleSchemas
 from esledger.ledger.catalog import Catalog
 from esledger.settings import Settings
@@ -37,6 +38,25 @@ def load_rulesets(
 ) -> tuple[RuleSet, ...]:
     """Every ``rules/ruleset-*.json``, oldest first, with a deployment's local-policy overrides."""
     schemas = schemas or SchemaDirectory.locate()
+    try:
+        return rulesets_from(_ruleset_documents(schemas), rule_schemas(schemas), overrides)
+    except RuleDataError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def load_sanctions(schemas: SchemaDirectory | None = None) -> SanctionTable:
+    """The kinds of sanction each article provides, from the rule sets' ``sanctions`` tables (the ledger
+    refuses any other at posting)."""
+    schemas = schemas or SchemaDirectory.locate()
+    documents = _ruleset_documents(schemas)
+    try:
+        return sanction_table(documents, rulesets_from(documents, rule_schemas(schemas)))
+    except RuleDataError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def _ruleset_documents(schemas: SchemaDirectory) -> list[tuple[str, Any]]:
+    """Every ``rules/ruleset-*.json`` as (name, document); none at all stops the service."""
     names = schemas.names(RULES, "ruleset-*.json")
     if not names:
         raise ConfigurationError(
@@ -44,10 +64,7 @@ def load_rulesets(
             "finding could be computed; restore the published rule sets or point "
             "ESLEDGER_SCHEMAS_DIR at a folder that has them"
         )
-    try:
-        return rulesets_from([(name, schemas.read_json(name)) for name in names], rule_schemas(schemas), overrides)
-    except RuleDataError as exc:
-        raise ConfigurationError(str(exc)) from exc
+    return [(name, schemas.read_json(name)) for name in names]
 
 
 def read_data_file(path: Path) -> Any:
@@ -82,6 +99,7 @@ def load_policy(settings: Settings, schemas: SchemaDirectory, catalog: Catalog) 
         organisations=load_organisations(schemas),
         yellow_working_days=settings.yellow_working_days,
         violation_notice_days=settings.violation_notice_days,
+        referral_days=settings.referral_days,
     )
 
 

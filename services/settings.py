@@ -42,10 +42,17 @@ class Settings(BaseSettings):
         description="第十七条（二）: days after a violation is found within which a supervision notice "
         "is expected (local policy)",
     )
+    referral_days: int = Field(
+        30,
+        ge=1,
+        description="第十五条: days after a suspected violation, breach of discipline or crime is confirmed within "
+        "which it is to be referred (local policy; missed, 第十七条（二）)",
+    )
     local_policy: dict[str, Any] = Field(
         default_factory=dict,
         description='JSON overrides of local-policy periods, e.g. `{"art11.escalate": {"days": 20, '
-        '"counting": "working"}}`; statute periods cannot be overridden',
+        '"counting": "working"}}` (for the 条例\'s instruments, e.g. `art27.report`, the default where one states '
+        "no date); statute periods cannot be overridden",
     )
     holiday_files: list[Path] = Field(
         default_factory=list,

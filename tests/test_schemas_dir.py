@@ -33,7 +33,10 @@ def test_the_shipped_schemas_are_read_through_the_package() -> None:
     shipped = SchemaDirectory.locate()
     assert "esledger.schemas" in shipped.origin
     assert shipped.read_json("catalog.json")["type_prefix"] == "cn.gov.jingzhou.zfjd."
-    assert shipped.names("rules", "ruleset-*.json") == ["rules/ruleset-2020-11-17.json"]
+    assert shipped.names("rules", "ruleset-*.json") == [
+        "rules/ruleset-2020-11-17.json",
+        "rules/ruleset-2026-02-01.json",
+    ]
     assert len(shipped.names("events", "*.schema.json")) >= 34
 
 
@@ -55,8 +58,9 @@ def test_one_setting_moves_every_reader_together(tmp_path: Path) -> None:
         assert system.projections is not None
         policy = system.projections.policy
         assert policy.titles.act("grievance.received") == "收到（本地目录）"
-        [set_] = policy.rulesets
-        assert set_.rule("art9.disposition").period.days == 12  # type: ignore[union-attr]
+        seed, tiaoli = policy.rulesets
+        assert seed.rule("art9.disposition").period.days == 12  # type: ignore[union-attr]
+        assert tiaoli.rule("art9.disposition").period.days == 10  # type: ignore[union-attr]  # its own file
         assert system.ledger is not None
         writer = system.access.scope(Principal("key:tester", "tester", (Grant("source", source="*"),)))
         [outcome] = system.ledger.post([received("GR-DIR-1")], writer, batch=False)
@@ -69,7 +73,6 @@ def test_one_setting_moves_every_reader_together(tmp_path: Path) -> None:
     ("remove", "says"),
     [
         ("catalog.json", "catalog.json is missing"),
-        ("rules/ruleset-2020-11-17.json", "no rule set"),
         ("rules/ruleset.schema.json", "rules/ruleset.schema.json is missing"),
         ("events/grievance.received.v1.schema.json", "events/grievance.received.v1.schema.json is missing"),
     ],
@@ -80,6 +83,15 @@ def test_a_missing_file_stops_the_service_at_start_saying_what_to_do(tmp_path: P
     with pytest.raises(ConfigurationError, match=says) as refused:
         bootstrap(_settings(tmp_path, folder))
     assert "ESLEDGER_SCHEMAS_DIR" in refused.value.detail
+
+
+def test_a_rule_set_whose_predecessor_is_missing_stops_the_service(tmp_path: Path) -> None:
+    """The 2026 set carries the 2020 set's rules forward only for triggers from 2026-02-01: without the 2020 file,
+    every earlier trigger would silently lose its deadline."""
+    folder = _copy(tmp_path)
+    (folder / "rules" / "ruleset-2020-11-17.json").unlink()
+    with pytest.raises(ConfigurationError, match="tiaoli-2026-02-01 carries forward the rules of jingzhou-zfjd"):
+        bootstrap(_settings(tmp_path, folder))
 
 
 def test_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:

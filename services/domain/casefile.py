@@ -15,8 +15,12 @@ Readings made here:
   its finding stays) but are not open and carry no warning level.
 - 17(二): `Policy.violation_notice_days` (local policy, default 30 calendar days) adds the deadline rule
   `art11.notice` to every rule set that has no rule of that id: a violation found (inspection.violation_found)
-  is to be followed by a supervision notice (inspection.notice_issued) within the period; one notice answers
-  every violation found before it. Breached, it is the candidate finding 17(二). Set it to None to drop it.
+  is to be followed by a supervision notice (inspection.notice_issued) within the period — or, under the
+  条例, by a 督办函 or 意见书 (27, 28), or for a 重大问题 a 处理建议 to the government (29); one answers every
+  violation found before it. A problem corrected on the spot (26②, naming the same target act) needs none.
+  Breached, it is the candidate finding 17(二). Set it to None to drop it.
+- 第十五条: `Policy.referral_days` (local policy, default 30 calendar days) adds `art15.refer` the same way
+  (referrals.py): a confirmed determination stating referral grounds is to be referred within the period.
 """
 
 from __future__ import annotations
@@ -39,17 +43,28 @@ from esledger.domain.findings import (
 from esledger.domain.organisations import Organisations
 from esledger.domain.periods import Counting
 from esledger.domain.presentation import Titles, date_json, instant_json
-from esledger.domain.rules import ActPattern, Basis, Count, OnBreach, Rule, RuleSet
+from esledger.domain.qualifications import Register, qualification_findings, qualification_register
+from esledger.domain.referrals import referral_rule
+from esledger.domain.rules import ActPattern, Basis, Cancellation, Count, OnBreach, Rule, RuleSet
 from esledger.domain.snapshot import CaseSnapshot, snapshots
 from esledger.domain.status import CaseStatus, LastAct, case_status, is_terminal, last_act
 from esledger.domain.units import UnitInvolvement, party_title, responsible_unit, unit_json, units_involved
 
 LEVELS = ("none", "yellow", "red")
 ART11_NOTICE = "art11.notice"
+CORRECTION_STEPS = (
+    "inspection.notice_issued",
+    "inspection.supervision_letter_issued",
+    "inspection.opinion_issued",
+    "inspection.handling_proposal_submitted",
+)
+"""How the supervision body takes a violation found towards correction: the seed's 通知书 (11); the 条例's 督办函 (27)
+and 意见书 (28), or for a 重大问题 a 处理建议 to the government (29)."""
 
 
 def violation_notice_rule(days: int, counting: Counting, effective_from: date) -> Rule:
-    """17(二) as a deadline: a violation found is to be followed by a supervision notice within `days`."""
+    """17(二) as a deadline: a violation found is to be followed by a supervision notice (or, under the 条例, another
+    step towards its correction) within `days`, unless it was corrected on the spot."""
     return Rule(
         id=ART11_NOTICE,
         article=11,
@@ -60,12 +75,19 @@ def violation_notice_rule(days: int, counting: Counting, effective_from: date) -
         anchor=None,
         related=None,
         period=Count(days, counting),
-        fulfilled_by=(ActPattern("inspection.notice_issued"),),
-        not_applicable_when=(),
+        fulfilled_by=tuple(ActPattern(act) for act in CORRECTION_STEPS),
+        not_applicable_when=(
+            Cancellation(
+                ActPattern("inspection.corrected_on_the_spot", match=(("/data/target_act", "/data/target_act"),)),
+                "问题已当场纠正（条例第二十六条第二款），无须制发通知书",
+            ),
+        ),
         superseded_by=None,
         responsible="supervision_body",
         on_breach=OnBreach(
-            "17", ("二",), "发现违法违规问题后未在期限内制发《行政执法监督通知书》（明知有执法违法行为而放任）"
+            "17",
+            ("二",),
+            "发现违法违规问题后未在期限内制发《行政执法监督通知书》或督办函、意见书等（明知有执法违法行为而放任）",
         ),
         basis=Basis.LOCAL_POLICY,
         basis_note=f"第十一条未规定制发通知书的期限；{days}日为本地政策（Policy.violation_notice_days），部署可调整。",
@@ -77,7 +99,8 @@ def violation_notice_rule(days: int, counting: Counting, effective_from: date) -
 @dataclass(frozen=True)
 class Policy:
     """What a deployment decides: rule sets (with local-policy overrides), the calendar, warning thresholds,
-    the 17(二) period (None: no such rule), and the catalog's titles that views and reasons name acts by."""
+    the 17(二) and 第十五条 periods (None: no such rule), and the catalog's titles that views and reasons name
+    acts by."""
 
     rulesets: tuple[RuleSet, ...]
     calendar: Calendar = field(default_factory=Calendar)
@@ -86,31 +109,36 @@ class Policy:
     yellow_working_days: int = 3
     violation_notice_days: int | None = 30
     violation_notice_counting: Counting = Counting.CALENDAR
+    referral_days: int | None = 30
+    referral_counting: Counting = Counting.CALENDAR
 
     def __post_init__(self) -> None:
         if isinstance(self.rulesets, RuleSet):
             object.__setattr__(self, "rulesets", (self.rulesets,))
         else:
             object.__setattr__(self, "rulesets", tuple(self.rulesets))
-        if self.violation_notice_days is not None and self.violation_notice_days < 1:
-            raise ValueError(f"violation_notice_days must be at least 1, not {self.violation_notice_days}")
+        for name in ("violation_notice_days", "referral_days"):
+            days = getattr(self, name)
+            if days is not None and days < 1:
+                raise ValueError(f"{name} must be at least 1, not {days}")
 
     def effective_rulesets(self) -> tuple[RuleSet, ...]:
-        """The rule sets with the policy's own rules added (art11.notice)."""
-        if self.violation_notice_days is None:
-            return self.rulesets
-        return tuple(
-            s
-            if any(r.id == ART11_NOTICE for r in s.rules)
-            else replace(
-                s,
-                rules=(
-                    *s.rules,
-                    violation_notice_rule(self.violation_notice_days, self.violation_notice_counting, s.effective_from),
-                ),
+        """The rule sets with the policy's own rules (art11.notice, art15.refer) added to each set that has
+        no rule of that id."""
+        return tuple(replace(s, rules=(*s.rules, *self._missing_rules(s))) for s in self.rulesets)
+
+    def _missing_rules(self, ruleset: RuleSet) -> list[Rule]:
+        own = []
+        if self.violation_notice_days is not None:
+            own.append(
+                violation_notice_rule(
+                    self.violation_notice_days, self.violation_notice_counting, ruleset.effective_from
+                )
             )
-            for s in self.rulesets
-        )
+        if self.referral_days is not None:
+            own.append(referral_rule(self.referral_days, self.referral_counting, ruleset.effective_from))
+        defined = {r.id for r in ruleset.rules}
+        return [r for r in own if r.id not in defined]
 
 
 def warning_level(deadline: Deadline, yellow_working_days: int, as_of: datetime) -> str:
@@ -149,6 +177,8 @@ class DeadlineView:
         finding = d.candidate_finding
         return {
             "rule_id": d.rule_id,
+            "rule_set": d.rule_set,
+            "law": d.law,
             "article": d.article,
             "paragraph": d.paragraph,
             "title": d.title,
@@ -245,26 +275,43 @@ class CaseView:
         }
 
 
-def view_cases(records: Iterable[Mapping[str, Any]], policy: Policy, as_of: datetime) -> list[CaseView]:
-    """A view of every case with a record recorded at or before `as_of`, ordered by case id."""
+def view_cases(
+    records: Iterable[Mapping[str, Any]],
+    policy: Policy,
+    as_of: datetime,
+    context: Iterable[Mapping[str, Any]] = (),
+) -> list[CaseView]:
+    """A view of every case with a record recorded at or before `as_of`, ordered by case id. `context` holds
+    records of other cases, not viewed themselves, that findings may read: the qualification register reads
+    those register_records selects (qualifications.py)."""
     stored = list(records)
     cases = snapshots(stored, as_of)
+    register = qualification_register([*stored, *context], as_of)
     by_case: dict[str, list[Deadline]] = {case_id: [] for case_id in cases}
     for d in evaluate(stored, policy.effective_rulesets(), policy.calendar, as_of, policy.organisations):
         by_case[d.case_id].append(d)
-    return [_view(case, by_case[case_id], policy, as_of) for case_id, case in cases.items()]
+    return [_view(case, by_case[case_id], policy, as_of, register) for case_id, case in cases.items()]
 
 
-def view_case(records: Iterable[Mapping[str, Any]], policy: Policy, as_of: datetime) -> CaseView | None:
+def view_case(
+    records: Iterable[Mapping[str, Any]],
+    policy: Policy,
+    as_of: datetime,
+    context: Iterable[Mapping[str, Any]] = (),
+) -> CaseView | None:
     """The view of the one case the records belong to, or None when none was recorded by `as_of`."""
-    views = view_cases(records, policy, as_of)
+    views = view_cases(records, policy, as_of, context)
     if len(views) > 1:
         raise ValueError(f"records of more than one case: {', '.join(v.case_id for v in views)}")
     return views[0] if views else None
 
 
-def _view(case: CaseSnapshot, deadlines: Sequence[Deadline], policy: Policy, as_of: datetime) -> CaseView:
-    findings = case_findings(case, deadlines, policy.titles)
+def _view(
+    case: CaseSnapshot, deadlines: Sequence[Deadline], policy: Policy, as_of: datetime, register: Register
+) -> CaseView:
+    rulesets = policy.rulesets
+    more = qualification_findings(case, register, policy.titles)
+    findings = case_findings(case, deadlines, policy.titles, rulesets, more)
     status = case_status(case.kind, case.acts)
     ended = is_terminal(case.kind, status.status)
     views = []
@@ -291,7 +338,7 @@ def _view(case: CaseSnapshot, deadlines: Sequence[Deadline], policy: Policy, as_
         last_act=last_act(case.acts, policy.titles),
         deadlines=tuple(views),
         findings=tuple(findings),
-        unattached_sanctions=tuple(unattached_sanctions(case, findings)),
+        unattached_sanctions=tuple(unattached_sanctions(case, findings, rulesets)),
         as_of=as_of,
         snapshot=case,
     )

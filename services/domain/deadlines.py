@@ -17,7 +17,9 @@ Readings the regulation leaves open, made here once:
   sets of deadlines. A cancelling act (e.g. the grievance was transferred) works the same way. Neither
   undoes a breach that had already happened, nor a fulfilment that came first.
 - A document delivered after the last day it sets (the rule's ``delivery``) sets a period that cannot have
-  run: the deadline is not applicable and flagged ``defective`` for the reviewer, never a breach.
+  run: the deadline is not applicable and flagged ``defective`` for the reviewer, never a breach. A document
+  that names no date, where the rule has a default, gets the default counted from its delivery (else from
+  its issue), so a late delivery never shortens it.
 - A trigger document amended, after its deadline had passed, to a later date keeps that deadline's breach
   visible as of before the amendment, and the deadline is flagged ``moved`` (the amendment's version).
 - A provisional deadline is never breached: past due it is `provisional` (and a fulfilment after its
@@ -38,7 +40,7 @@ from esledger.core.pointers import MISSING, resolve
 from esledger.domain.acts import KnownAct, cases_as_of
 from esledger.domain.calendar import BEIJING, Calendar, beijing_date
 from esledger.domain.organisations import Organisations
-from esledger.domain.periods import Period, count_period, latest, period_after, period_ending_on
+from esledger.domain.periods import Period, Step, count_period, latest, period_after, period_ending_on
 from esledger.domain.rules import (
     Count,
     FieldRef,
@@ -94,6 +96,10 @@ class Deadline:
     defective: bool = False
     moved: tuple[int, Period] | None = None
     """The amendment (case version) that moved the due instant after it had passed, and the period before."""
+    rule_set: str | None = None
+    """The id of the rule set governing the trigger (the one in force on its Beijing day)."""
+    law: str | None = None
+    """The text `article` belongs to (rules.Rule.law; None: the seed)."""
 
     @property
     def due(self) -> datetime | None:
@@ -124,7 +130,7 @@ def evaluate(
             done: dict[str, list[Deadline]] = {}
             for rule in ruleset.rules:
                 triggers = _triggers(rule, ruleset, sets, case, done, as_of, units)
-                done[rule.id] = _rule_deadlines(rule, triggers, case, calendar, as_of)
+                done[rule.id] = _rule_deadlines(rule, ruleset, triggers, case, calendar, as_of)
                 deadlines += done[rule.id]
     return deadlines
 
@@ -153,11 +159,13 @@ def _triggers(
     """The rule's triggers in the case (in occurred order) that this rule set governs."""
     if isinstance(rule.trigger, Overdue):
         by_version = {r.version: r for r in case}
-        return [
+        overdue = [
             _Trigger(by_version[d.trigger_version], by_version[d.trigger_version], d.period.last_day, d.provisional)
-            for d in done[rule.trigger.rule_id]
+            for rule_id in rule.trigger.rule_ids
+            for d in done[rule_id]
             if d.period and as_of >= d.period.due and d.status in (Status.BREACHED, Status.MET_LATE, Status.PROVISIONAL)
         ]
+        return sorted(overdue, key=lambda t: (t.record.occurred, t.record.version))
     found = []
     for r in case:
         if (
@@ -186,14 +194,19 @@ def _exclusion(rule: Rule, trigger: KnownAct, organisations: Organisations) -> s
 
 
 def _rule_deadlines(
-    rule: Rule, triggers: list[_Trigger], case: list[KnownAct], calendar: Calendar, as_of: datetime
+    rule: Rule,
+    ruleset: RuleSet,
+    triggers: list[_Trigger],
+    case: list[KnownAct],
+    calendar: Calendar,
+    as_of: datetime,
 ) -> list[Deadline]:
     """One deadline per trigger; each fulfilment answers one trigger only, unless the rule shares fulfilments."""
     claimed: set[int] = set()
     out = []
     for i, t in enumerate(triggers):
         deadline, fulfilment = _deadline(
-            rule, t, _replacement(rule, t, triggers[i + 1 :]), case, claimed, calendar, as_of
+            rule, ruleset, t, _replacement(rule, t, triggers[i + 1 :]), case, claimed, calendar, as_of
         )
         if fulfilment and not rule.shared_fulfilment:
             claimed.add(fulfilment.version)
@@ -229,6 +242,7 @@ def _done_at(rule: Rule, r: KnownAct, trigger: KnownAct) -> datetime:
 
 def _deadline(
     rule: Rule,
+    ruleset: RuleSet,
     t: _Trigger,
     later: KnownAct | None,
     case: list[KnownAct],
@@ -247,13 +261,16 @@ def _deadline(
         responsible=rule.responsible,
         status=Status.NOT_APPLICABLE,
         period=None,
+        rule_set=ruleset.id,
+        law=rule.law,
     )
     if t.excluded is not None:
         return replace(base, reason=t.excluded), None
     if t.origin is None:
         return replace(base, reason=f"no {rule.anchor} record to count from"), None
     related = _related(rule, t.record, case)
-    period = _period(rule.period, t.start, t.record, related, calendar)
+    delivered = next((r for r in case if rule.delivery and rule.delivery.matches(r.act, r.event, t.record.event)), None)
+    period = _period(rule.period, t.start, t.record, related, calendar, delivered)
     if period is None:
         absent = ", ".join(sorted({f.pointer for f in field_refs(rule.period)}))
         return replace(base, reason=f"no period: {absent} not set"), None
@@ -261,9 +278,8 @@ def _deadline(
         base,
         period=period,
         provisional=period.provisional or t.provisional,
-        moved=_moved(rule, t, related, period, calendar),
+        moved=_moved(rule, t, related, delivered, period, calendar),
     )
-    delivered = next((r for r in case if rule.delivery and rule.delivery.matches(r.act, r.event, t.record.event)), None)
     if delivered is not None and delivered.day > period.last_day:
         return replace(
             base,
@@ -302,11 +318,16 @@ def _deadline(
 
 
 def _moved(
-    rule: Rule, t: _Trigger, related: KnownAct | None, period: Period, calendar: Calendar
+    rule: Rule,
+    t: _Trigger,
+    related: KnownAct | None,
+    delivered: KnownAct | None,
+    period: Period,
+    calendar: Calendar,
 ) -> tuple[int, Period] | None:
     """The amendment that moved the due instant later after it had passed, with the period it replaced."""
     for version, learned, event in t.record.before:
-        earlier = _period(rule.period, t.start, replace(t.record, event=event), related, calendar)
+        earlier = _period(rule.period, t.start, replace(t.record, event=event), related, calendar, delivered)
         if earlier is not None and earlier.due <= learned and earlier.due < period.due:
             return version, earlier
     return None
@@ -354,19 +375,28 @@ def _related(rule: Rule, trigger: KnownAct, by_occurrence: list[KnownAct]) -> Kn
 
 
 def _period(
-    spec: PeriodSpec, start: datetime | date, trigger: KnownAct, related: KnownAct | None, calendar: Calendar
+    spec: PeriodSpec,
+    start: datetime | date,
+    trigger: KnownAct,
+    related: KnownAct | None,
+    calendar: Calendar,
+    delivered: KnownAct | None = None,
 ) -> Period | None:
-    """The period a spec gives for this trigger, or None where a field it needs is absent."""
+    """The period a spec gives for this trigger, or None where a field it needs is absent; `delivered` is
+    the delivery of the trigger's document, which a default period counts from."""
     match spec:
         case LatestOf(options):
             found = [p for o in options if (p := _period(o, start, trigger, related, calendar)) is not None]
             return latest(found) if found else None
-        case LastDayFrom(ref):
+        case LastDayFrom(ref, default):
             source, value = _read(ref, trigger, related)
-            if source is None or not isinstance(value, str):
+            if source is not None and isinstance(value, str):
+                set_by = f"{ref.pointer} of {source.act} (version {source.version})"
+                return period_ending_on(start, date.fromisoformat(value), calendar, set_by)
+            if default is None:
                 return None
-            set_by = f"{ref.pointer} of {source.act} (version {source.version})"
-            return period_ending_on(start, date.fromisoformat(value), calendar, set_by)
+            counted = _period(default, delivered.occurred if delivered else start, trigger, related, calendar)
+            return _by_default(counted, ref, delivered) if counted else None
         case Count(days, counting, after):
             n = days if isinstance(days, int) else _read(days, trigger, related)[1]
             if type(n) is not int or n < 1:
@@ -375,6 +405,15 @@ def _period(
                 return count_period(start, n, calendar, counting)
             first = _period(after, start, trigger, related, calendar)
             return period_after(first, n, calendar, counting) if first else None
+
+
+def _by_default(period: Period, ref: FieldRef, delivered: KnownAct | None) -> Period:
+    """A default period, saying that the document named no date and what the count starts from."""
+    source = f"its delivery (version {delivered.version})" if delivered else "the document's issue"
+    note = Step(
+        period.start_day, "default", f"{ref.pointer} not stated: the default period applies, counted from {source}"
+    )
+    return replace(period, label=f"{period.label} ({ref.pointer} not stated: default)", steps=(note, *period.steps))
 
 
 def _read(ref: FieldRef, trigger: KnownAct, related: KnownAct | None) -> tuple[KnownAct | None, Any]:

@@ -34,6 +34,13 @@ Keys, with their article and items, identifying versions, and when the finding e
 `art11.notice` that casefile.Policy adds to every rule set (local policy, 30 calendar days by default), so it
 appears with key `art11.notice` once that period has passed, like any breach.
 
+The 条例's rules (rule set tiaoli-2026-02-01, law 《行政执法监督条例》) are deadline keys too: `art27.report`,
+`art28.report` and `art30.report` (29: a 督办函 or 意见书, or its confirmation after an objection, not
+answered by the date it states — the body is to propose handling to the government; against the enforcement
+organ); `art29.escalate` (39: no such proposal within the local-policy period) and `art30.handle` (39: an
+objection not handled in time), against the supervision body; `art39.correct` (39: the body ordered to
+correct did not by the limit — a candidate for 处分 of those responsible).
+
 Enforcing a revoked act: the catalog has no act "the unit still enforces X". The closest honest signals,
 both after a supervision decision (inspection.decision_issued) with measure `revoke` in the same case:
 (1) an inspection.execution_report_submitted that responds to that decision's number with `corrected`
@@ -41,13 +48,23 @@ false — the unit reports it has not revoked the act, so the act is still in fo
 inspection.violation_found whose `target_act` is the decision's `target_act` (compared with surrounding
 whitespace removed) — the revoked act is again the object of a violation. Other cases are not searched.
 
+## Rule sets and laws
+
+Every finding and sanction names `rule_set`, the id of the rule set it is judged under, and `law`, the text
+its article belongs to (None: the seed, written bare as 第N条; else e.g. 《行政执法监督条例》, so that
+article "39" reads 《行政执法监督条例》第三十九条). A deadline's finding takes both from its rule (the rule set
+governing its trigger); a pattern's rule set is the one in force on the Beijing day it is dated (the act that
+identifies it), its law the pattern's own. A person's determination or sanction that names a rule set cites
+that set's own law; one that names none cites the seed, under the rule set in force on its day.
+
 ## Determinations and sanctions
 
 case.finding_determined attaches to the finding whose id it names; the latest (by occurred instant, then
 case version) decides the status: `candidate` (none yet), `confirmed` or `dismissed`. case.sanction_imposed
 attaches by `finding_id`; a sanction naming no finding, or an id no finding has, is returned by
 `unattached_sanctions`. A recorded finding lists in `may_concern` the inferred findings of the case with the
-same article (and item, if the determination names one) and subject unit: a hint for a reviewer, never a merge.
+same law and article (and item, if the determination names one) and subject unit: a hint for a reviewer, never
+a merge.
 """
 
 from __future__ import annotations
@@ -73,6 +90,7 @@ from esledger.domain.presentation import (
     instant_json,
     yuan_text,
 )
+from esledger.domain.rules import RuleSet, ruleset_in_force
 from esledger.domain.snapshot import CaseSnapshot, EvidenceRef
 from esledger.domain.units import responsible_unit, unit_json
 
@@ -90,6 +108,9 @@ SANCTIONS = {
     "order_to_correct": "责令限期改正",
     "loss_of_supervision_qualification": "取消行政执法监督检查资格",
     "criminal_liability": "依法追究刑事责任",
+    "disciplinary_sanction": "处分",
+    "off_duty_education": "离岗教育",
+    "removal_from_enforcement_post": "调离执法岗位",
 }
 
 
@@ -149,6 +170,7 @@ class Determination:
     occurred: datetime
     recorded: datetime
     subject: Subject
+    rule_set: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return fields_json(self)
@@ -169,9 +191,16 @@ class Sanction:
     recorded: datetime
     description: str | None
     decision_document: str | None
+    rule_set: str | None = None
+    law: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {**fields_json(self), "title": SANCTIONS.get(self.sanction, self.sanction)}
+        items = (self.item,) if self.item else ()
+        return {
+            **fields_json(self),
+            "title": SANCTIONS.get(self.sanction, self.sanction),
+            "article_text": article_text(self.article, items, self.law),
+        }
 
 
 @dataclass(frozen=True)
@@ -192,6 +221,8 @@ class Finding:
     evidence: tuple[EvidenceRef, ...]
     arose_at: datetime
     day: date
+    rule_set: str | None = None
+    law: str | None = None
     see_also: tuple[tuple[str, tuple[str, ...]], ...] = ()
     determinations: tuple[Determination, ...] = ()
     sanctions: tuple[Sanction, ...] = ()
@@ -213,9 +244,11 @@ class Finding:
             "id": self.id,
             "source": str(self.source),
             "key": self.key,
+            "rule_set": self.rule_set,
+            "law": self.law,
             "article": self.article,
             "items": list(self.items),
-            "article_text": article_text(self.article, self.items),
+            "article_text": article_text(self.article, self.items, self.law),
             "title": self.title,
             "reason": self.reason,
             "subject": self.subject.to_json(),
@@ -233,29 +266,52 @@ class Finding:
         }
 
 
-def case_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles: Titles) -> list[Finding]:
+def case_findings(
+    case: CaseSnapshot,
+    deadlines: Sequence[Deadline],
+    titles: Titles,
+    rulesets: Sequence[RuleSet] = (),
+    more: Sequence[Finding] = (),
+) -> list[Finding]:
     """Every finding of the case as known at the snapshot's as_of, with determinations and sanctions attached,
     ordered by when they arose (then id). `deadlines` are deadlines.evaluate's for this case at that instant;
-    `titles` name acts in reasons as the catalog does."""
+    `titles` name acts in reasons as the catalog does; `rulesets` (those deadlines were evaluated with) say
+    which rule set a pattern, a determination or a sanction falls under; `more` are pattern findings other
+    modules inferred from more than the case (qualifications.py)."""
     mine = [d for d in deadlines if d.case_id == case.case_id]
     inferred = [
         *_deadline_findings(case, mine, titles),
         *_backdated_findings(case, mine, titles),
         *_document_findings(case, mine, titles),
-        *_pattern_findings(case),
+        *(replace(f, rule_set=_in_force(rulesets, f.day)) for f in (*_pattern_findings(case), *more)),
     ]
     determinations = _by_finding(_determinations(case))
-    sanctions = _by_finding(_sanctions(case))
+    sanctions = _by_finding(_sanctions(case, rulesets))
     known = {f.id for f in inferred}
-    recorded = [_recorded(case, ds, inferred) for fid, ds in determinations.items() if fid not in known]
+    recorded = [_recorded(case, ds, inferred, rulesets) for fid, ds in determinations.items() if fid not in known]
     attached = [_with(f, determinations.get(f.id, ()), sanctions.get(f.id, ())) for f in (*inferred, *recorded)]
     return sorted(attached, key=lambda f: (f.arose_at, f.id))
 
 
-def unattached_sanctions(case: CaseSnapshot, findings: Sequence[Finding]) -> list[Sanction]:
+def unattached_sanctions(
+    case: CaseSnapshot, findings: Sequence[Finding], rulesets: Sequence[RuleSet] = ()
+) -> list[Sanction]:
     """Sanctions that name no finding, or a finding id the case does not have (as of the snapshot)."""
     ids = {f.id for f in findings}
-    return [s for s in _sanctions(case) if s.finding_id not in ids]
+    return [s for s in _sanctions(case, rulesets) if s.finding_id not in ids]
+
+
+def _in_force(rulesets: Sequence[RuleSet], day: date) -> str | None:
+    found = ruleset_in_force(rulesets, day)
+    return found.id if found else None
+
+
+def _cited(rulesets: Sequence[RuleSet], named: Any, day: date) -> tuple[str | None, str | None]:
+    """(rule set, law) of a person's record: the rule set it names, whose own law its article cites; naming
+    none, the rule set in force on its day and the seed's numbering (common.v1 `article`)."""
+    if isinstance(named, str):
+        return named, next((s.law for s in rulesets if s.id == named), None)
+    return _in_force(rulesets, day), None
 
 
 # --- breaches and backdating, from deadlines ---
@@ -275,7 +331,8 @@ def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles
         else:
             outcome = "届满时未履行"
         reason = (
-            f"{d.title}（规则 {d.rule_id}，{clause_text(d.article, d.paragraph)}）：触发行为为{titles.act(trigger.act)}"
+            f"{d.title}（规则集 {d.rule_set} 规则 {d.rule_id}，{clause_text(d.article, d.paragraph, d.law)}）："
+            f"触发行为为{titles.act(trigger.act)}"
             f"（第{trigger.version}版，{beijing_text(trigger.occurred)}），期限至{end_of_day_text(d.period.last_day)}"
             f"届满，{outcome}。"
         )
@@ -295,6 +352,8 @@ def _deadline_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles
                 evidence=tuple(evidence),
                 arose_at=d.period.due,
                 day=d.period.last_day,
+                rule_set=d.rule_set,
+                law=d.law,
             )
         )
     return out
@@ -336,6 +395,7 @@ def _backdated_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], title
                 evidence=tuple(evidence),
                 arose_at=fulfilment.known,
                 day=beijing_date(fulfilment.known),
+                rule_set=d.rule_set,
             )
         )
     return out
@@ -375,6 +435,7 @@ def _document_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles
                     evidence=(case.evidence(d.trigger_version, "trigger"), amendment),
                     arose_at=amendment.recorded,
                     day=beijing_date(amendment.recorded),
+                    rule_set=d.rule_set,
                 )
             )
         if d.defective and d.reason_version is not None and d.reason:
@@ -396,6 +457,7 @@ def _document_findings(case: CaseSnapshot, deadlines: Sequence[Deadline], titles
                     evidence=(case.evidence(d.trigger_version, "trigger"), case.evidence(delivery.version, "delivery")),
                     arose_at=delivery.occurred,
                     day=delivery.day,
+                    rule_set=d.rule_set,
                 )
             )
     return out
@@ -634,13 +696,14 @@ def _determinations(case: CaseSnapshot) -> list[Determination]:
             occurred=r.occurred,
             recorded=r.recorded,
             subject=Subject(d.get("subject_unit"), d.get("subject_person")),
+            rule_set=d.get("rule_set"),
         )
         for r in case.of(DETERMINED)
         if "finding_id" in (d := _data(r))
     ]
 
 
-def _sanctions(case: CaseSnapshot) -> list[Sanction]:
+def _sanctions(case: CaseSnapshot, rulesets: Sequence[RuleSet]) -> list[Sanction]:
     return [
         Sanction(
             version=r.version,
@@ -654,9 +717,12 @@ def _sanctions(case: CaseSnapshot) -> list[Sanction]:
             recorded=r.recorded,
             description=d.get("description"),
             decision_document=d.get("decision_document", {}).get("number"),
+            rule_set=rule_set,
+            law=law,
         )
         for r in case.of(SANCTIONED)
         for d in (_data(r),)
+        for rule_set, law in (_cited(rulesets, d.get("rule_set"), r.day),)
     ]
 
 
@@ -668,11 +734,17 @@ def _by_finding(entries: Sequence[_Attached]) -> dict[str, tuple[_Attached, ...]
     return {k: tuple(v) for k, v in grouped.items()}
 
 
-def _recorded(case: CaseSnapshot, determinations: Sequence[Determination], inferred: Sequence[Finding]) -> Finding:
-    """A finding only a person recorded: article, item and subject from the latest determination."""
+def _recorded(
+    case: CaseSnapshot,
+    determinations: Sequence[Determination],
+    inferred: Sequence[Finding],
+    rulesets: Sequence[RuleSet],
+) -> Finding:
+    """A finding only a person recorded: article, item, rule set and subject from the latest determination."""
     first = min(determinations, key=lambda d: (d.occurred, d.version))
     latest = max(determinations, key=lambda d: (d.occurred, d.version))
     items = (latest.item,) if latest.item else ()
+    rule_set, law = _cited(rulesets, latest.rule_set, beijing_date(first.occurred))
     who = latest.determined_by.get("name", "（认定人不详）")
     verdict = DETERMINATIONS.get(latest.determination, latest.determination)
     reason = f"{who}于{beijing_text(latest.occurred)}认定（第{latest.version}版，{verdict}）：{latest.reasons}"
@@ -683,20 +755,23 @@ def _recorded(case: CaseSnapshot, determinations: Sequence[Determination], infer
         key="recorded",
         article=latest.article,
         items=items,
-        title=f"人工认定的问题（{article_text(latest.article, items)}）",
+        title=f"人工认定的问题（{article_text(latest.article, items, law)}）",
         reason=reason,
         subject=latest.subject,
         evidence=tuple(case.evidence(d.version, "determination") for d in determinations),
         arose_at=first.occurred,
         day=beijing_date(first.occurred),
-        may_concern=tuple(f.id for f in inferred if _may_concern(latest, f)),
+        rule_set=rule_set,
+        law=law,
+        may_concern=tuple(f.id for f in inferred if _may_concern(latest, law, f)),
     )
 
 
-def _may_concern(determination: Determination, finding: Finding) -> bool:
+def _may_concern(determination: Determination, law: str | None, finding: Finding) -> bool:
     unit = determination.subject.unit
     return (
-        finding.article == determination.article
+        finding.law == law
+        and finding.article == determination.article
         and (determination.item is None or determination.item in finding.items)
         and (unit is None or finding.subject.unit is None or finding.subject.unit["code"] == unit["code"])
     )

@@ -27,7 +27,8 @@ class Counting(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    """One line of the reckoning; `kind` is start, raw_last_day, rolled, skipped, counted, last_day, chosen or due."""
+    """One line of the reckoning; `kind` is default, start, raw_last_day, rolled, skipped, counted, last_day, chosen or
+    due."""
 
     day: date
     kind: str

@@ -73,17 +73,18 @@ def end_of_day_text(day: date) -> str:
     return f"北京时间{day.isoformat()} 24:00"
 
 
-def article_text(article: str, items: tuple[str, ...] | list[str] = ()) -> str:
-    """'第十七条第（一）（四）项' for ("17", ["一", "四"]); an article that is not a number is written as is."""
+def article_text(article: str, items: tuple[str, ...] | list[str] = (), law: str | None = None) -> str:
+    """'第十七条第（一）（四）项' for ("17", ["一", "四"]); with a law, '《行政执法监督条例》第三十九条' (the seed's
+    articles are written bare, as everywhere in this project); an article that is not a number is written as is."""
     if not article.isdigit():
         return article
-    head = f"第{_chinese_number(int(article))}条"
+    head = f"{law or ''}第{_chinese_number(int(article))}条"
     return head + ("第" + "".join(f"（{i}）" for i in items) + "项" if items else "")
 
 
-def clause_text(article: int, paragraph: int) -> str:
-    """'第九条第二款'."""
-    return f"第{_chinese_number(article)}条第{_chinese_number(paragraph)}款"
+def clause_text(article: int, paragraph: int, law: str | None = None) -> str:
+    """'第九条第二款'; with a law, '《行政执法监督条例》第二十七条第二款'."""
+    return f"{law or ''}第{_chinese_number(article)}条第{_chinese_number(paragraph)}款"
 
 
 def yuan_text(fen: int) -> str:

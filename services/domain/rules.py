@@ -4,7 +4,14 @@ Rules live in schemas/rules/ruleset-<effective date>.json, checked by ruleset.sc
 cross-references a schema cannot see. A rule set applies to triggers that occurred (Beijing date) on or
 after its effective date and before the next set's, so old cases replay under the rules of their time.
 Periods a rule marks `local_policy` can be changed per deployment by an override mapping
-{rule id: {"days": N, "counting": "calendar" | "working"}}; statutory periods cannot.
+{rule id: {"days": N, "counting": "calendar" | "working"}}; statutory periods cannot. The overridable
+count is the rule's fixed number of days, or the default of a date a document names (the 条例's
+instruments state their own report-back date; the default where one states none is local policy).
+
+A rule set may carry rules of more than one text: the 2026 set carries the seed's rules forward under its
+第十九条 beside the 条例's own. `law` names the text a rule's (and its finding's) article belongs to; none
+means the seed, 《行政执法监督制度》, whose articles this project writes bare (第N条). A rule set's own `law`
+is the text whose numbering a person's determination naming that rule set cites.
 """
 
 from __future__ import annotations
@@ -75,9 +82,9 @@ class UnitKinds:
 
 @dataclass(frozen=True)
 class Overdue:
-    """Triggered when another rule's period ends unfulfilled; counts from that period's last day."""
+    """Triggered when one of other rules' periods ends unfulfilled; counts from that period's last day."""
 
-    rule_id: str
+    rule_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -107,9 +114,11 @@ class Count:
 
 @dataclass(frozen=True)
 class LastDayFrom:
-    """The last day is a date a document names."""
+    """The last day is a date a document names; where it names none, `default` days (None: no period),
+    counted from the document's delivery where the rule knows one, else from the trigger."""
 
     field: FieldRef
+    default: Count | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,7 @@ class Rule:
     unit_kinds: UnitKinds | None = None
     delivery: ActPattern | None = None
     shared_fulfilment: bool = False
+    law: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,9 @@ class RuleSet:
     effective_from: date
     rules: tuple[Rule, ...]
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    law: str | None = None
+    carries_forward: str | None = None
+    """The earlier rule set whose rules this one carries forward; loading without it is refused."""
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -185,7 +198,14 @@ def parse_ruleset(
     effective_from = date.fromisoformat(document["effective_from"])
     rules = tuple(_rule(r) for r in document["rules"])
     raise_if_problems(origin, _cross_reference_problems(rules))
-    ruleset = RuleSet(document["id"], document["title"], effective_from, rules)
+    ruleset = RuleSet(
+        document["id"],
+        document["title"],
+        effective_from,
+        rules,
+        law=document.get("law"),
+        carries_forward=document.get("carries_forward"),
+    )
     return _with_overrides(ruleset, overrides or {}, origin)
 
 
@@ -195,7 +215,8 @@ def rulesets_from(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[RuleSet, ...]:
     """The rule sets of the documents (origin, document), oldest first; each override applies to every set
-    having the rule. No rule set at all is refused: every deadline and finding would silently vanish."""
+    having the rule. No rule set at all is refused, and so is one whose predecessor it carries forward is
+    missing: every deadline and finding (before its date) would silently vanish."""
     overrides = overrides or {}
     sets = [parse_ruleset(document, schemas, origin) for origin, document in documents]
     if not sets:
@@ -206,8 +227,16 @@ def rulesets_from(
         _with_overrides(s, {k: v for k, v in overrides.items() if k in {r.id for r in s.rules}}, s.id) for s in sets
     ]
     dates = [s.effective_from for s in sets]
+    ids = {s.id for s in sets}
     raise_if_problems(
-        "rule sets", [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1]
+        "rule sets",
+        [f"two rule sets take effect on {d}" for d in sorted(set(dates)) if dates.count(d) > 1]
+        + [
+            f"{s.id} carries forward the rules of {s.carries_forward}, which is not among the rule sets: triggers "
+            f"before {s.effective_from} would have no deadline; restore that rule set"
+            for s in sets
+            if s.carries_forward and s.carries_forward not in ids
+        ],
     )
     return tuple(sorted(sets, key=lambda s: s.effective_from))
 
@@ -227,7 +256,7 @@ def _rule(r: Mapping[str, Any]) -> Rule:
         paragraph=r["paragraph"],
         title=r["title"],
         quote=r["quote"],
-        trigger=Overdue(trigger["overdue"]) if "overdue" in trigger else _pattern(trigger),
+        trigger=_overdue(trigger["overdue"]) if "overdue" in trigger else _pattern(trigger),
         anchor=r["anchor"]["act"] if "anchor" in r else None,
         related=_pattern(related) if related else None,
         period=_period(r["period"]),
@@ -245,7 +274,12 @@ def _rule(r: Mapping[str, Any]) -> Rule:
         if "unit_kinds" in trigger
         else None,
         delivery=_pattern(r["delivery"]) if "delivery" in r else None,
+        law=r.get("law"),
     )
+
+
+def _overdue(rule_ids: str | list[str]) -> Overdue:
+    return Overdue((rule_ids,) if isinstance(rule_ids, str) else tuple(rule_ids))
 
 
 def _pattern(p: Mapping[str, Any]) -> ActPattern:
@@ -266,7 +300,12 @@ def _period(p: Mapping[str, Any]) -> PeriodSpec:
     if "latest_of" in p:
         return LatestOf(tuple(_period(o) for o in p["latest_of"]))
     if "last_day_from" in p:
-        return LastDayFrom(_field(p["last_day_from"]))
+        default = p.get("default")
+        return LastDayFrom(_field(p["last_day_from"]), _count(default) if default else None)
+    return _count(p)
+
+
+def _count(p: Mapping[str, Any]) -> Count:
     days = p["days"] if "days" in p else _field(p["days_from"])
     return Count(days, Counting(p.get("counting", "calendar")), _period(p["after"]) if "after" in p else None)
 
@@ -281,7 +320,7 @@ def field_refs(spec: PeriodSpec) -> Iterable[FieldRef]:
         case LatestOf(options):
             for o in options:
                 yield from field_refs(o)
-        case LastDayFrom(f):
+        case LastDayFrom(f, _):
             yield f
         case Count(days, _, after):
             if isinstance(days, FieldRef):
@@ -298,9 +337,10 @@ def _cross_reference_problems(rules: Sequence[Rule]) -> list[str]:
         if rule.id in seen:
             problems.append(f"{at}/id: {rule.id} is defined twice")
         if isinstance(rule.trigger, Overdue):
-            upstream = seen.get(rule.trigger.rule_id)
-            if upstream is None or isinstance(upstream.trigger, Overdue):
-                problems.append(f"{at}/trigger/overdue: {rule.trigger.rule_id} is not an earlier act-triggered rule")
+            for upstream_id in rule.trigger.rule_ids:
+                upstream = seen.get(upstream_id)
+                if upstream is None or isinstance(upstream.trigger, Overdue):
+                    problems.append(f"{at}/trigger/overdue: {upstream_id} is not an earlier act-triggered rule")
         if rule.related is None and any(f.of == "related" for f in field_refs(rule.period)):
             problems.append(f"{at}/period: reads a related record but the rule defines no 'related'")
         seen[rule.id] = rule
@@ -313,11 +353,12 @@ def _with_overrides(ruleset: RuleSet, overrides: Mapping[str, Mapping[str, Any]]
     rules = {r.id: r for r in ruleset.rules}
     for rule_id, o in overrides.items():
         rule = rules.get(rule_id)
+        count = _overridable(rule.period) if rule else None
         if rule is None:
             problems.append(f"/{rule_id}: no such rule")
         elif rule.basis is not Basis.LOCAL_POLICY:
             problems.append(f"/{rule_id}: the period is set by statute, not local policy")
-        elif not isinstance(rule.period, Count) or not isinstance(rule.period.days, int):
+        elif count is None:
             problems.append(f"/{rule_id}: only a fixed number of days can be overridden")
         elif (
             set(o) - {"days", "counting"}
@@ -328,14 +369,17 @@ def _with_overrides(ruleset: RuleSet, overrides: Mapping[str, Mapping[str, Any]]
                 f"/{rule_id}: expected {{'days': integer >= 1, 'counting': 'calendar'|'working'}}, got {dict(o)}"
             )
         else:
-            period = replace(
-                rule.period,
-                days=o.get("days", rule.period.days),
-                counting=Counting(o.get("counting", rule.period.counting)),
-            )
+            days = replace(count, days=o.get("days", count.days), counting=Counting(o.get("counting", count.counting)))
+            period = replace(rule.period, default=days) if isinstance(rule.period, LastDayFrom) else days
             rules[rule_id] = replace(rule, period=period)
     raise_if_problems(f"{origin} overrides", problems)
     return replace(ruleset, rules=tuple(rules.values()), overrides=dict(overrides))
+
+
+def _overridable(period: PeriodSpec) -> Count | None:
+    """The fixed number of days a deployment may change: the period's own, or the default of a named date."""
+    count = period.default if isinstance(period, LastDayFrom) else period
+    return count if isinstance(count, Count) and isinstance(count.days, int) else None
 
 
 def _positive_int(value: Any) -> bool:

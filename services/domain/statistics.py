@@ -1,6 +1,20 @@
-"""Monthly statistics per unit (第十条第（四）项 案件统计月报), computed from the ledger as known at `as_of`.
+"""Monthly statistics per unit (第十条 行政执法案件监督检查), computed from the ledger as known at `as_of`.
 
 One row per (unit code, Beijing month "YYYY-MM") that has anything to count; COLUMNS lists the CSV columns.
+第十条's four items, and where each is counted:
+- (一) 交办案件办理情况: `inspections_assigned` (inspection.opened from a superior: origin assigned_by_superior
+  or urged — both come down with a superior's document), `inspections_assigned_closed` (closed, in the month
+  of closing) and `inspections_assigned_open` (opened that month, not closed as of `as_of`).
+- (二) 自办案件情况: complaints received, accepted and transferred (`grievances_*`), and the inspections the
+  body opened itself (`inspections_self_handled`: every other origin).
+- (三) 案件办理质量考核: `case_files_reviewed` and the distribution of their scores (inspection.case_file_reviewed,
+  0–100) in SCORE_BANDS, for the unit whose case file was reviewed; the JSON row lists every score too.
+- (四) 案件统计月报: `reported_*` from a unit's own statistics.monthly_report_submitted (the latest for a
+  month, its `period`, counted for its reporting_unit), beside what the ledger computed for the same unit
+  and month; `report_differences` names every column where the two differ.
+第十三条 post-evaluations (`post_evaluations`, for the supervised unit) and 第十四条 commendations
+(`commendations`, for the recipient unit, else the recipient person's unit) are counted too.
+
 Attribution — which unit and month a count goes to:
 - An act counted in ACTIVITY goes to the unit at its fields, looked up on the act itself, else on the case's
   acts (units.unit_for), in the month the act occurred. A column REPORTED also names counts for the unit
@@ -10,8 +24,6 @@ Attribution — which unit and month a count goes to:
   are not counted) goes to its responsible unit (units.py), in the month of its last day.
 - A finding not dismissed goes, by article, to its subject unit, in the month of its day (a breach's last
   day, else when it arose); articles outside FINDING_ARTICLES count as `findings_other`.
-- `reported_*` come from a unit's own statistics.monthly_report_submitted: the latest one for a month (its
-  `period`), counted for its reporting_unit.
 
 A count whose unit cannot be found (a finding recorded without a subject unit) is left out. A finding a
 person recorded under an id of their own (findings.py, source `recorded`) is counted as a finding of its own,
@@ -23,31 +35,85 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from esledger.domain.acts import KnownAct
 from esledger.domain.casefile import CaseView, Policy, view_cases
 from esledger.domain.deadlines import Status
 from esledger.domain.units import unit_for
 
-ACTIVITY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    # column, the act counted, the fields naming the unit it counts for
-    ("grievances_received", "grievance.received", ("supervision_body",)),
-    ("grievances_accepted", "grievance.accepted", ("supervision_body",)),
-    ("grievances_transferred", "grievance.transferred", ("supervision_body",)),
-    ("grievances_concluded", "grievance.concluded", ("supervision_body",)),
-    ("grievances_against_unit", "grievance.received", ("respondent_unit",)),
-    ("inspections_opened", "inspection.opened", ("supervision_body",)),
-    ("inspections_of_unit", "inspection.opened", ("supervised_unit",)),
-    ("notices_issued", "inspection.notice_issued", ("supervision_body",)),
-    ("decisions_issued", "inspection.decision_issued", ("supervision_body",)),
-    ("major_penalties_filed", "major_penalty.filed", ("filing_unit",)),
-    ("normative_documents_filed", "normative_document.filed", ("filing_unit",)),
+FROM_SUPERIOR = ("assigned_by_superior", "urged")
+"""inspection.opened origins that make an inspection a case assigned by a superior (第十条（一）)."""
+SCORE_BANDS = ((90, 100), (80, 89), (60, 79), (0, 59))
+"""Case-file review scores counted in bands (the seed grades none; these are the usual 优秀, 良好, 合格, 不合格)."""
+
+
+def _opening_origin(acts: Sequence[KnownAct]) -> Any:
+    return next((a.event.get("data", {}).get("origin") for a in acts if a.act == "inspection.opened"), None)
+
+
+def _assigned(record: KnownAct, acts: Sequence[KnownAct]) -> bool:
+    return _opening_origin(acts) in FROM_SUPERIOR
+
+
+def _self_handled(record: KnownAct, acts: Sequence[KnownAct]) -> bool:
+    return not _assigned(record, acts)
+
+
+def _assigned_open(record: KnownAct, acts: Sequence[KnownAct]) -> bool:
+    return _assigned(record, acts) and not any(a.act == "inspection.closed" for a in acts)
+
+
+def _scored(low: int, high: int) -> Callable[[KnownAct, Sequence[KnownAct]], bool]:
+    def within(record: KnownAct, acts: Sequence[KnownAct]) -> bool:
+        score = record.event.get("data", {}).get("score")
+        return isinstance(score, int) and low <= score <= high
+
+    return within
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A column counting an act (those `when` admits, given the record and its case's acts) for the unit at
+    the first of `fields` found."""
+
+    column: str
+    act: str
+    fields: tuple[str, ...]
+    when: Callable[[KnownAct, Sequence[KnownAct]], bool] | None = None
+
+
+ACTIVITY: tuple[Activity, ...] = (
+    Activity("grievances_received", "grievance.received", ("supervision_body",)),
+    Activity("grievances_accepted", "grievance.accepted", ("supervision_body",)),
+    Activity("grievances_transferred", "grievance.transferred", ("supervision_body",)),
+    Activity("grievances_concluded", "grievance.concluded", ("supervision_body",)),
+    Activity("grievances_against_unit", "grievance.received", ("respondent_unit",)),
+    Activity("inspections_opened", "inspection.opened", ("supervision_body",)),
+    Activity("inspections_of_unit", "inspection.opened", ("supervised_unit",)),
+    Activity("notices_issued", "inspection.notice_issued", ("supervision_body",)),
+    Activity("decisions_issued", "inspection.decision_issued", ("supervision_body",)),
+    Activity("major_penalties_filed", "major_penalty.filed", ("filing_unit",)),
+    Activity("normative_documents_filed", "normative_document.filed", ("filing_unit",)),
+    Activity("inspections_assigned", "inspection.opened", ("supervision_body",), _assigned),
+    Activity("inspections_assigned_closed", "inspection.closed", ("supervision_body",), _assigned),
+    Activity("inspections_assigned_open", "inspection.opened", ("supervision_body",), _assigned_open),
+    Activity("inspections_self_handled", "inspection.opened", ("supervision_body",), _self_handled),
+    Activity("case_files_reviewed", "inspection.case_file_reviewed", ("reviewed_unit",)),
+    *(
+        Activity(
+            f"case_files_scored_{low}_{high}", "inspection.case_file_reviewed", ("reviewed_unit",), _scored(low, high)
+        )
+        for low, high in SCORE_BANDS
+    ),
+    Activity("post_evaluations", "inspection.post_evaluation_completed", ("supervised_unit",)),
+    Activity("commendations", "case.commendation_granted", ("recipient_unit", "recipient_person/unit")),
 )
 DEADLINES = {Status.MET: "deadlines_met", Status.MET_LATE: "deadlines_met_late", Status.BREACHED: "deadlines_breached"}
-FINDING_ARTICLES = ("7", "8", "11", "16", "17", "18", "integrity")
+FINDING_ARTICLES = ("5", "7", "8", "11", "16", "17", "18", "integrity")
 ARTICLE_COLUMNS = {a: f"findings_art{a}" if a.isdigit() else f"findings_{a}" for a in FINDING_ARTICLES}
 REPORTED = (
     "grievances_received",
@@ -60,14 +126,26 @@ REPORTED = (
     "major_penalties_filed",
     "normative_documents_filed",
 )
-COUNT_COLUMNS = (*(name for name, _, _ in ACTIVITY), *DEADLINES.values())
+COUNT_COLUMNS = (*(a.column for a in ACTIVITY), *DEADLINES.values())
 FINDING_COLUMNS = (*ARTICLE_COLUMNS.values(), "findings_other")
-COLUMNS = ("unit_code", "unit_name", "month", *COUNT_COLUMNS, *FINDING_COLUMNS, *(f"reported_{c}" for c in REPORTED))
+COLUMNS = (
+    "unit_code",
+    "unit_name",
+    "month",
+    *COUNT_COLUMNS,
+    *FINDING_COLUMNS,
+    "case_file_scores",
+    *(f"reported_{c}" for c in REPORTED),
+    "report_differences",
+)
+"""CSV columns: `case_file_scores` lists the scores, ";"-separated; `report_differences` the REPORTED columns
+where the unit's report and the ledger differ, ";"-separated (empty when no report)."""
 
 
 @dataclass(frozen=True)
 class StatRow:
-    """One unit's month: act counts, deadline outcomes, findings by article, and what the unit reported."""
+    """One unit's month: act counts, deadline outcomes, findings by article, case-file scores, and what the
+    unit reported."""
 
     unit_code: str
     unit_name: str
@@ -75,11 +153,22 @@ class StatRow:
     counts: Mapping[str, int]
     findings_by_article: Mapping[str, int]
     reported: Mapping[str, int] | None = None
+    scores: tuple[int, ...] = ()
 
     def finding_columns(self) -> dict[str, int]:
         known = {c: self.findings_by_article.get(a, 0) for a, c in ARTICLE_COLUMNS.items()}
         other = sum(n for a, n in self.findings_by_article.items() if a not in FINDING_ARTICLES)
         return {**known, "findings_other": other}
+
+    def differences(self) -> list[dict[str, Any]]:
+        """Each REPORTED column where the unit's own report differs from what the ledger counted."""
+        if self.reported is None:
+            return []
+        return [
+            {"column": c, "reported": self.reported.get(c, 0), "computed": self.counts.get(c, 0)}
+            for c in REPORTED
+            if self.reported.get(c, 0) != self.counts.get(c, 0)
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,13 +176,18 @@ class StatRow:
             "month": self.month,
             **{c: self.counts.get(c, 0) for c in COUNT_COLUMNS},
             "findings_by_article": dict(sorted(self.findings_by_article.items(), key=lambda kv: _article_order(kv[0]))),
+            "case_file_scores": list(self.scores),
             "reported": {c: self.reported.get(c, 0) for c in REPORTED} if self.reported is not None else None,
+            "report_differences": self.differences(),
         }
 
     def csv_values(self) -> list[str | int]:
         reported = [self.reported.get(c, 0) if self.reported is not None else "" for c in REPORTED]
         counts = [self.counts.get(c, 0) for c in COUNT_COLUMNS]
-        return [self.unit_code, self.unit_name, self.month, *counts, *self.finding_columns().values(), *reported]
+        scores = ";".join(str(s) for s in self.scores)
+        differences = ";".join(d["column"] for d in self.differences())
+        findings = self.finding_columns().values()
+        return [self.unit_code, self.unit_name, self.month, *counts, *findings, scores, *reported, differences]
 
 
 @dataclass
@@ -101,15 +195,20 @@ class _Row:
     name: str = ""
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     findings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    scores: list[int] = field(default_factory=list)
     reported: tuple[tuple[datetime, int], Mapping[str, int]] | None = None
 
 
 def monthly_statistics(
-    records_by_case: Mapping[str, Sequence[Mapping[str, Any]]], policy: Policy, as_of: datetime
+    records_by_case: Mapping[str, Sequence[Mapping[str, Any]]],
+    policy: Policy,
+    as_of: datetime,
+    context: Iterable[Mapping[str, Any]] = (),
 ) -> list[StatRow]:
-    """Rows for every (unit, month) with a count, ordered by unit code then month."""
+    """Rows for every (unit, month) with a count, ordered by unit code then month; `context` holds the records
+    of other cases the findings read (casefile.view_cases)."""
     rows: dict[tuple[str, str], _Row] = defaultdict(_Row)
-    views = view_cases((r for records in records_by_case.values() for r in records), policy, as_of)
+    views = view_cases((r for records in records_by_case.values() for r in records), policy, as_of, context)
     for view in views:
         _count(view, rows)
     return [
@@ -120,6 +219,7 @@ def monthly_statistics(
             {c: n for c, n in row.counts.items() if n},
             {a: n for a, n in row.findings.items() if n},
             row.reported[1] if row.reported else None,
+            tuple(sorted(row.scores)),
         )
         for (code, month), row in sorted(rows.items())
     ]
@@ -137,9 +237,14 @@ def statistics_csv(rows: Iterable[StatRow]) -> str:
 
 def _count(view: CaseView, rows: dict[tuple[str, str], _Row]) -> None:
     acts = view.snapshot.acts
-    for column, act, fields in ACTIVITY:
-        for record in (r for r in acts if r.act == act):
-            _add(rows, unit_for(fields, record, acts), _month(record.day), column)
+    for activity in ACTIVITY:
+        for record in (r for r in acts if r.act == activity.act):
+            if activity.when is None or activity.when(record, acts):
+                _add(rows, unit_for(activity.fields, record, acts), _month(record.day), activity.column)
+    for record in (r for r in acts if r.act == "inspection.case_file_reviewed"):
+        score = record.event.get("data", {}).get("score")
+        if isinstance(score, int):
+            _add(rows, unit_for(("reviewed_unit",), record, acts), _month(record.day)).scores.append(score)
     for v in view.deadlines:
         if v.deadline.status in DEADLINES and v.deadline.last_day:
             _add(rows, v.responsible_unit, _month(v.deadline.last_day), DEADLINES[v.deadline.status])

@@ -121,8 +121,10 @@ _FILES = ("opened", "case_file_requested", "case_file_provided")
 """Before any violation is found: the case file is requested and provided."""
 _REPORTED = ("report_submitted", "corrected")
 """The supervised unit has reported on executing a notice or decision, corrected or not."""
-_AFTER_NOTICE = ("notice_issued", "report_submitted", "change_revocation_approved", "decision_issued")
-"""A notice is out and the case has not been corrected."""
+_INSTRUMENTS = ("instrument_issued", "proposal_submitted", "government_decided")
+"""The 条例's way after a violation (27-29): a 督办函 or 意见书, a proposal to the government, its decision."""
+_AFTER_NOTICE = ("notice_issued", "report_submitted", "change_revocation_approved", "decision_issued", *_INSTRUMENTS)
+"""A notice or an instrument is out and the case has not been corrected."""
 
 _INSPECTION = Machine(
     "inspection",
@@ -136,6 +138,9 @@ _INSPECTION = Machine(
         "corrected": "已纠正",
         "change_revocation_approved": "已批准责令变更或撤销",
         "decision_issued": "已制发监督决定书",
+        "instrument_issued": "已制发督办函或意见书",
+        "proposal_submitted": "已提出处理建议报本级人民政府决定",
+        "government_decided": "本级人民政府已作出决定",
         "post_evaluated": "已完成监督后评估",
         "closed": "已结案",
     },
@@ -144,8 +149,21 @@ _INSPECTION = Machine(
         _t("inspection.opened", "opened", NOT_OPENED),
         _t("inspection.case_file_requested", "case_file_requested", *_FILES, "violation_found"),
         _t("inspection.case_file_provided", "case_file_provided", "case_file_requested", "case_file_provided"),
-        _t("inspection.violation_found", "violation_found", *_FILES, "violation_found", "notice_issued", *_REPORTED),
+        _t(
+            "inspection.violation_found",
+            "violation_found",
+            *_FILES,
+            "violation_found",
+            "notice_issued",
+            *_INSTRUMENTS,
+            *_REPORTED,
+        ),
+        _t("inspection.corrected_on_the_spot", "corrected", *_FILES, "violation_found", *_REPORTED),
         _t("inspection.notice_issued", "notice_issued", "violation_found", "notice_issued", "report_submitted"),
+        _t("inspection.supervision_letter_issued", "instrument_issued", *_FILES, "violation_found", *_AFTER_NOTICE),
+        _t("inspection.opinion_issued", "instrument_issued", *_FILES, "violation_found", *_AFTER_NOTICE),
+        _t("inspection.handling_proposal_submitted", "proposal_submitted", "violation_found", *_AFTER_NOTICE),
+        _t("inspection.government_decision_issued", "government_decided", "proposal_submitted"),
         _t("inspection.execution_report_submitted", "corrected", *_AFTER_NOTICE, "corrected", when=_CORRECTED),
         _t("inspection.execution_report_submitted", "report_submitted", *_AFTER_NOTICE),
         _t("inspection.change_revocation_approved", "change_revocation_approved", "notice_issued", "report_submitted"),
@@ -162,8 +180,23 @@ _UNIT_STATISTICS = Machine(
     (_t("statistics.monthly_report_submitted", "submitted", NOT_OPENED, "submitted"),),
 )
 
+_QUALIFICATION = Machine(
+    "qualification",
+    {"granted": "已核发", "suspended": "已暂扣", "revoked": "已吊销或注销"},
+    frozenset({"revoked"}),
+    (
+        _t("qualification.granted", "granted", NOT_OPENED),
+        _t("qualification.suspended", "suspended", "granted", "suspended"),
+        _t("qualification.reinstated", "granted", "suspended"),
+        _t("qualification.revoked", "revoked", "granted", "suspended"),
+    ),
+)
+"""A certificate's own acts; a sanction of 取消行政执法资格 in another case revokes it too, but is read by the
+qualification register (qualifications.py), not here."""
+
 MACHINES: Mapping[str, Machine] = {
-    m.kind: m for m in (_GRIEVANCE, _RECORD_FILING, _MAJOR_PENALTY_FILING, _INSPECTION, _UNIT_STATISTICS)
+    m.kind: m
+    for m in (_GRIEVANCE, _RECORD_FILING, _MAJOR_PENALTY_FILING, _INSPECTION, _UNIT_STATISTICS, _QUALIFICATION)
 }
 
 

@@ -331,6 +331,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
                         "type": a.type,
                         "title": a.title,
                         "articles": list(a.articles),
+                        "tiaoli_articles": list(a.tiaoli_articles),
                         "case_kinds": sorted(a.case_kinds),
                         "opens_case_kind": a.opens,
                         "internal": a.internal,

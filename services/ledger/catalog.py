@@ -30,6 +30,7 @@ class ActType:
     type: str
     title: str
     articles: tuple[str, ...]
+    """Articles of the seed, 《行政执法监督制度》, the act serves."""
     case_kinds: frozenset[str]
     opens: str | None
     current_version: int
@@ -38,6 +39,8 @@ class ActType:
     """Recorded by the ledger itself (principals, the access log); never accepted from clients."""
     confidential: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """Per schema version, the pointers of the values marked ``x-confidential``."""
+    tiaoli_articles: tuple[str, ...] = ()
+    """Articles of 《行政执法监督条例》 (in force 2026-02-01) the act serves."""
 
     @property
     def current_schema_id(self) -> str:
@@ -76,6 +79,7 @@ class Catalog:
                 schema_ids=ids,
                 internal=bool(spec.get("internal", False)),
                 confidential=secret,
+                tiaoli_articles=tuple(spec.get("tiaoli_articles", ())),
             )
         if not acts:
             raise ConfigurationError(

@@ -93,7 +93,8 @@ class BatchItem(DocModel):
 class ActEntry(DocModel):
     type: str
     title: str
-    articles: list[str]
+    articles: list[str] = Field(description="articles of 《行政执法监督制度》 (the seed) the act serves")
+    tiaoli_articles: list[str] = Field(description="articles of 《行政执法监督条例》 (from 2026-02-01) the act serves")
     case_kinds: list[str] = Field(description="the case kinds the act is admitted on")
     opens_case_kind: str | None = Field(description="the case kind an opening act opens; null otherwise")
     current_version: int

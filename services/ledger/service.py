@@ -23,6 +23,7 @@ from esledger.core.instants import Clock
 from esledger.core.record import LedgerRecord
 from esledger.core.storage import Handle
 from esledger.domain.acts import ERASED
+from esledger.domain.sanctions import SanctionTable
 from esledger.ledger.accesslog import AccessLog, Disclosure
 from esledger.ledger.appender import Also, Appender, Outcome, Submission, Writer
 from esledger.ledger.case import unit_codes
@@ -72,6 +73,7 @@ class LedgerService:
         clock: Clock,
         *,
         max_future_seconds: int,
+        sanctions: SanctionTable,
         on_append: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
@@ -79,7 +81,7 @@ class LedgerService:
         self.catalog = catalog
         self.clock = clock
         self.on_append = on_append
-        self.validator = EventValidator(catalog, timedelta(seconds=max_future_seconds))
+        self.validator = EventValidator(catalog, sanctions, timedelta(seconds=max_future_seconds))
         self.access_log = AccessLog(
             store,
             availability,

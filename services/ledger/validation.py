@@ -6,7 +6,9 @@ rule it broke (the JSON Schema keyword, or one of the ledger rules below). Nothi
 Ledger rules beyond JSON Schema:
 - ``not-in-future``: ``time`` at most ``max_future`` ahead of the ledger's clock;
 - ``i-json``: no floating-point numbers and integers within ±(2**53 - 1), so hashes are exact (RFC 7493);
-- ``dataschema``: when given, names a published version of the event type's data schema.
+- ``dataschema``: when given, names a published version of the event type's data schema;
+- ``sanction-kind``, ``rule-set``: a case.sanction_imposed imposes a kind of sanction its article provides
+  under its rule set (``esledger.domain.sanctions``), and names a rule set that exists.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from jsonschema import ValidationError
 
 from esledger.core.instants import parse_instant
 from esledger.core.pointers import fragment
+from esledger.domain.calendar import beijing_date
+from esledger.domain.findings import SANCTIONED
+from esledger.domain.sanctions import SanctionTable
 from esledger.ledger.catalog import ENVELOPE_ID, ActType, Catalog
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -90,6 +95,8 @@ def _unique(violations: Iterator[Violation]) -> list[Violation]:
 @dataclass(frozen=True)
 class EventValidator:
     catalog: Catalog
+    sanctions: SanctionTable
+    """The kinds of sanction each article provides, by rule set."""
     max_future: timedelta = timedelta(minutes=5)
 
     def check(self, event: Any, now: datetime) -> tuple[ActType | None, list[Violation]]:
@@ -134,4 +141,12 @@ class EventValidator:
                             f"time is {ahead} ahead of the ledger's clock; at most {self.max_future} is admitted",
                         )
                     )
+        if act.name == SANCTIONED and not violations:
+            violations += self._sanction_violations(event)
         return act, violations
+
+    def _sanction_violations(self, event: dict[str, Any]) -> list[Violation]:
+        """A sanction its article does not provide, under the rule set it names or the one in force on its
+        Beijing day (checked on a schema-valid event only)."""
+        refusal = self.sanctions.refusal(event["data"], beijing_date(parse_instant(event["time"])))
+        return [Violation("#" + refusal.pointer, refusal.rule, refusal.detail)] if refusal else []

@@ -49,7 +49,8 @@ Views = Annotated[Scope, requires(Permission.READ_VIEWS)]
 CSV = {
     "schema": {
         "type": "string",
-        "description": "format=csv: a header row (the columns of the JSON rows, flattened), then one line per row",
+        "description": "format=csv: a header row (the columns of the JSON rows, flattened; the case-file scores and "
+        "the differing reported columns each ';'-separated in one column), then one line per row",
         "pattern": "^" + ",".join(COLUMNS) + "\n",
     }
 }
@@ -152,7 +153,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
 
     @router.get(
         "/v1/statistics",
-        summary="Monthly statistics per unit (第十条第四项), JSON or CSV",
+        summary="Monthly statistics per unit (第十条), JSON or CSV",
         responses={200: {"model": Statistics, "content": {"text/csv": CSV}}, **QUERY_ERRORS},
     )
     def get_statistics(

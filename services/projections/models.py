@@ -80,6 +80,10 @@ class DeadlineView(DocModel):
     """One rule applied to one trigger: when it is due, its warning level, and what became of it."""
 
     rule_id: str
+    rule_set: str | None = Field(description="the id of the rule set it is judged under, e.g. tiaoli-2026-02-01")
+    law: str | None = Field(
+        description="the text its article belongs to, e.g. 《行政执法监督条例》; null: 《行政执法监督制度》 (the seed)"
+    )
     article: int
     paragraph: int
     title: str
@@ -133,6 +137,7 @@ class Determination(DocModel):
     occurred: datetime
     recorded: datetime
     subject: Subject
+    rule_set: str | None = Field(description="the rule set the determination names")
 
 
 class Sanction(DocModel):
@@ -149,7 +154,12 @@ class Sanction(DocModel):
     recorded: datetime
     description: str | None
     decision_document: str | None = Field(description="the decision document's number")
+    rule_set: str | None = Field(description="the id of the rule set it is judged under, e.g. tiaoli-2026-02-01")
+    law: str | None = Field(
+        description="the text its article belongs to, e.g. 《行政执法监督条例》; null: 《行政执法监督制度》 (the seed)"
+    )
     title: str
+    article_text: str
 
 
 class EvidenceRef(DocModel):
@@ -178,6 +188,10 @@ class Finding(DocModel):
     id: str = Field(description="<case id>:<key>:<versions>, stable across rebuilds")
     source: Annotated[str, _one_of(Source)]
     key: str
+    rule_set: str | None = Field(description="the id of the rule set it is judged under, e.g. tiaoli-2026-02-01")
+    law: str | None = Field(
+        description="the text its article belongs to, e.g. 《行政执法监督条例》; null: 《行政执法监督制度》 (the seed)"
+    )
     article: str
     items: list[str]
     article_text: str
@@ -288,16 +302,30 @@ class ReportedCounts(DocModel):
     model_config = ConfigDict(json_schema_extra=_counts(REPORTED))
 
 
+class ReportDifference(DocModel):
+    """A column where the unit's own monthly report differs from what the ledger counted (第十条（四）)."""
+
+    column: Annotated[str, _one_of(REPORTED)]
+    reported: Count
+    computed: Count
+
+
 class StatisticsRow(DocModel):
-    """One unit's month: act counts and deadline outcomes (one column each), findings by article, and what
-    the unit reported (null when it reported nothing)."""
+    """One unit's month (第十条): act counts and deadline outcomes (one column each), findings by article,
+    case-file review scores, what the unit reported (null when it reported nothing) and where that differs."""
 
     model_config = ConfigDict(json_schema_extra=_counts(COUNT_COLUMNS))
 
     unit: Unit
     month: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$")
     findings_by_article: dict[str, Count] = Field(description="findings not dismissed, by article")
+    case_file_scores: list[Annotated[int, Field(ge=0, le=100)]] = Field(
+        description="every case-file review score of the unit's case files this month, ascending (第十条（三）)"
+    )
     reported: ReportedCounts | None
+    report_differences: list[ReportDifference] = Field(
+        description="each reported column that differs from the ledger's count; empty when none or no report"
+    )
 
 
 class Statistics(DocModel):

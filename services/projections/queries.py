@@ -47,6 +47,10 @@ class CaseFilter:
         return True
 
 
+def _flat(records: Records) -> list[Mapping[str, Any]]:
+    return [r for rs in records.values() for r in rs]
+
+
 def _units(view: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     return view.get("units", [])
 
@@ -55,14 +59,19 @@ def _is(unit: str | None, value: Mapping[str, Any] | None) -> bool:
     return value is not None and unit in (value.get("code"), value.get("name"))
 
 
-def case_view(records: Sequence[Mapping[str, Any]], policy: Policy, at: datetime) -> dict[str, Any] | None:
-    view = view_case(records, policy, at)
+def case_view(
+    records: Sequence[Mapping[str, Any]], policy: Policy, at: datetime, context: Records
+) -> dict[str, Any] | None:
+    """One case's view at ``at``; ``context`` holds the other cases its findings read (the qualification
+    register: ``esledger.domain.qualifications``)."""
+    view = view_case(records, policy, at, _flat(context))
     return view.to_json() if view is not None else None
 
 
-def case_views(records: Records, policy: Policy, at: datetime) -> list[dict[str, Any]]:
-    """Every case's view at ``at`` (filter and scope them with ``CaseFilter`` and the service's scope)."""
-    return [v.to_json() for v in view_cases((r for rs in records.values() for r in rs), policy, at)]
+def case_views(records: Records, policy: Policy, at: datetime, context: Records) -> list[dict[str, Any]]:
+    """Every case's view at ``at`` (filter and scope them with ``CaseFilter`` and the service's scope), its
+    findings reading the other cases of ``context`` as ``case_view`` does."""
+    return [v.to_json() for v in view_cases(_flat(records), policy, at, _flat(context))]
 
 
 def deadline_rows(
@@ -114,9 +123,15 @@ def finding_rows(
 
 
 def statistics(
-    records: Records, policy: Policy, at: datetime, *, month: str | None = None, unit: str | None = None
+    records: Records,
+    policy: Policy,
+    at: datetime,
+    *,
+    context: Records,
+    month: str | None = None,
+    unit: str | None = None,
 ) -> list[Any]:
-    rows = monthly_statistics(records, policy, at)
+    rows = monthly_statistics(records, policy, at, _flat(context))
     return [r for r in rows if (not month or r.month == month) and (not unit or unit in (r.unit_code, r.unit_name))]
 
 
@@ -142,7 +157,7 @@ def respondent_view(view: Mapping[str, Any], own: Callable[[str], bool]) -> dict
     }
 
 
-def replay(records: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[str, Any]]:
+def replay(records: Sequence[Mapping[str, Any]], policy: Policy, context: Records) -> list[dict[str, Any]]:
     """The case at each instant the ledger learned something about it: a review steps through these."""
     instants = sorted({datetime.fromisoformat(r["recorded_at"]) for r in records})
     return [
@@ -151,7 +166,7 @@ def replay(records: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[st
             "recorded_version": max(
                 r["case_version"] for r in records if datetime.fromisoformat(r["recorded_at"]) <= at
             ),
-            "view": case_view(records, policy, at),
+            "view": case_view(records, policy, at, context),
         }
         for at in instants
     ]

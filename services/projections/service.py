@@ -14,6 +14,7 @@ from esledger.core.following import Follower
 from esledger.core.instants import Clock
 from esledger.core.storage import Handle
 from esledger.domain.casefile import Policy
+from esledger.domain.qualifications import needs_register
 from esledger.ledger.case import unit_codes
 from esledger.ledger.store import LedgerStore
 from esledger.projections import queries
@@ -90,7 +91,8 @@ class ProjectionService:
     # -- answers --------------------------------------------------------------------------------------------
     def case(self, case_id: str, as_of: datetime | None, scope: Scope) -> dict[str, Any]:
         at = self.at(as_of)
-        view = queries.case_view(self._records(case_id), self.policy, at)
+        records = self._records(case_id)
+        view = queries.case_view(records, self.policy, at, self._context(records))
         shown = self._shown(view, scope) if view is not None else None
         if shown is None:
             raise NotFound(f"no case {case_id!r} known to the read model as of {at.isoformat()}", case_id=case_id)
@@ -99,7 +101,7 @@ class ProjectionService:
     def replay(self, case_id: str, scope: Scope) -> list[dict[str, Any]]:
         """Each step's view as the scope sees the case now (a case outside it: not found)."""
         records = self._records(case_id)
-        steps = queries.replay(records, self.policy) if records else []
+        steps = queries.replay(records, self.policy, self._context(records)) if records else []
         seen = self._seen(steps[-1]["view"], scope) if steps else None
         if seen is None:
             raise NotFound(f"no case {case_id!r} in the read model", case_id=case_id)
@@ -116,15 +118,23 @@ class ProjectionService:
 
     def statistics(self, as_of: datetime | None, scope: Scope, **filters: Any) -> list[Any]:
         """Counted over the cases in scope only, and only the rows of units within the jurisdiction."""
-        records = {case_id: rs for case_id, (rs, seen) in self._in_scope(scope).items() if seen is View.FULL}
-        rows = queries.statistics(records, self.policy, self.at(as_of), **filters)
+        every = self._records()
+        records = {case_id: rs for case_id, (rs, seen) in self._in_scope(scope, every).items() if seen is View.FULL}
+        rows = queries.statistics(records, self.policy, self.at(as_of), context=every, **filters)
         return [r for r in rows if scope.sees_unit(r.unit_code)]
 
-    def _in_scope(self, scope: Scope) -> dict[str, tuple[list[dict[str, Any]], View]]:
+    def _context(self, records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """Every case's records when this case's findings read other cases (an enforcement act's persons are
+        judged against the qualification register, whoever asks), else none: read only when needed."""
+        return self._records() if needs_register(records) else {}
+
+    def _in_scope(
+        self, scope: Scope, every: dict[str, list[dict[str, Any]]]
+    ) -> dict[str, tuple[list[dict[str, Any]], View]]:
         """The records of the supervision cases the scope sees, and how, judged before any view is computed
         (a case's units are those its acts name, as its view would list them)."""
         found = {}
-        for case_id, rs in self._records().items():
+        for case_id, rs in every.items():
             if rs and rs[0]["case_kind"] not in self.hidden_kinds:
                 seen = scope.view(case_id, set().union(*(unit_codes(r["event"]) for r in rs)))
                 if seen is not None:
@@ -132,8 +142,9 @@ class ProjectionService:
         return found
 
     def _views(self, as_of: datetime | None, scope: Scope) -> list[dict[str, Any]]:
-        visible = self._in_scope(scope)
-        views = queries.case_views({c: rs for c, (rs, _) in visible.items()}, self.policy, self.at(as_of))
+        every = self._records()
+        visible = self._in_scope(scope, every)
+        views = queries.case_views({c: rs for c, (rs, _) in visible.items()}, self.policy, self.at(as_of), every)
         return [self._as_seen(v, visible[v["case_id"]][1], scope) for v in views]
 
     def _shown(self, view: dict[str, Any] | None, scope: Scope) -> dict[str, Any] | None:

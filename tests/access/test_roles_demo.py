@@ -22,7 +22,7 @@ from esledger.settings import Settings
 from tests.access.test_oidc import AUDIENCE, ISSUER, JwksServer, claims, sign
 from tests.access.world import CASE_SYSTEM, GR17, IN42, SHASHI, STATS_PORTAL, Who, deployed, sign_in
 from tests.conftest import FakeClock
-from tests.helpers import AFTER_EXAMPLES, CE, bearer, body, ce, post_examples
+from tests.helpers import AFTER_EXAMPLES, CE, bearer, body, ce, examples, post_examples
 
 PEOPLE = {
     "shashi-inspector": {"esledger_roles": ["inspector"], "esledger_units": ["421002-ZSJ"]},
@@ -83,7 +83,7 @@ async def demo(settings: Settings, clock: FakeClock, server: JwksServer) -> Asyn
         records = []
         for name, files in (("jz-case-system", None), ("jz-stats-portal", ["statistics.jsonl"])):
             client.headers.update(keys[name])  # post_examples posts with the client's own credential
-            scenarios = files or ["grievance.jsonl", "inspection.jsonl", "major_penalty.jsonl", "record_filing.jsonl"]
+            scenarios = files or [n for n in examples() if n != "statistics.jsonl"]
             records += await post_examples(client, scenarios)
         assert {r["recorded_by"] for r in records} == {"key:jz-case-system", "key:jz-stats-portal"}
         demo.head = max(r["position"] for r in records)

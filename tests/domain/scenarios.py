@@ -113,6 +113,7 @@ KINDS = {
     "major_penalty.decided": "major_penalty_filing",
     "inspection.opened": "inspection",
     "statistics.monthly_report_submitted": "unit_statistics",
+    "qualification.granted": "qualification",
 }
 RECORDED_AFTER = timedelta(hours=1)
 

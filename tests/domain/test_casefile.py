@@ -154,6 +154,8 @@ DEADLINE_KEYS = {
     "defective",
     "moved",
     "rule_id",
+    "rule_set",
+    "law",
     "article",
     "paragraph",
     "title",
@@ -188,6 +190,8 @@ FINDING_KEYS = {
     "id",
     "source",
     "key",
+    "rule_set",
+    "law",
     "article",
     "items",
     "article_text",
@@ -262,9 +266,11 @@ def test_policy_load_reads_the_rule_data_and_applies_overrides() -> None:
     assert policy.yellow_working_days == 2
     (rule,) = [r for r in policy.effective_rulesets()[0].rules if r.id == "art9.disposition"]
     assert rule.period.days == 7
-    assert [r.id for r in policy.effective_rulesets()[0].rules][-1] == "art11.notice"
+    assert [r.id for r in policy.effective_rulesets()[0].rules][-2:] == ["art11.notice", "art15.refer"]
     with pytest.raises(ValueError, match="at least 1"):
         Policy(RULESETS, violation_notice_days=0)
+    with pytest.raises(ValueError, match="referral_days must be at least 1"):
+        Policy(RULESETS, referral_days=0)
 
 
 # --- the published examples ---
@@ -273,7 +279,11 @@ EXPECTED = {
     "GR-2026-0917": ("grievance", "concluded"),
     "GR-2026-0952": ("grievance", "transferred"),
     "IN-2026-0042": ("inspection", "closed"),
+    "IN-2026-0107": ("inspection", "closed"),  # straddles 2026-02-01: a 通知书, then a 督办函
+    "IN-2026-0131": ("inspection", "closed"),  # 意见书, 异议, 当场纠正, 约谈, 32, 31
+    "IN-2026-0158": ("inspection", "closed"),  # 重大问题 → 处理建议 → 决定书; 39 order corrected
     "MP-2026-0011": ("major_penalty_filing", "filed"),
+    "QL-2024-0031": ("qualification", "revoked"),  # granted, suspended, reinstated, then revoked
     "RF-2026-0003": ("record_filing", "corrected"),
     "RF-2026-0004": ("record_filing", "revoked"),
     "STAT-421002-ZSJ-2026-09": ("unit_statistics", "submitted"),

@@ -167,8 +167,9 @@ def later_ruleset(effective_from: str, art8_days: int):
 
 
 def test_art8_file_rule_set_is_selected_by_the_trigger_occurred_date() -> None:
-    # a later rule set (from 2026-02-01) shortens art8.file to 10 days; older decisions keep 15
-    rulesets = (*RULESETS, later_ruleset("2026-02-01", 10))
+    # a hypothetical later rule set (from 2026-02-01, in place of the 条例's) shortens art8.file to 10 days; older
+    # decisions keep 15
+    rulesets = (RULESETS[0], later_ruleset("2026-02-01", 10))
     old, new = Case("p-old"), Case("p-new")
     old.add("major_penalty.decided", "2026-01-29", recorded="2026-02-03")
     new.add("major_penalty.decided", "2026-09-01")

@@ -66,8 +66,8 @@ EXPECTED = {
 
 
 def test_every_deadline_rule_of_domain_md_is_in_the_2020_rule_set() -> None:
-    (ruleset,) = RULESETS
-    assert ruleset.effective_from == date(2020, 11, 17)
+    ruleset = RULESETS[0]
+    assert (ruleset.id, ruleset.effective_from, ruleset.law) == ("jingzhou-zfjd-2020-11-17", date(2020, 11, 17), None)
     assert [r.id for r in ruleset.rules] == list(EXPECTED)
     for rule in ruleset.rules:
         article, paragraph, act, fulfilling, basis, finding = EXPECTED[rule.id]
@@ -80,7 +80,7 @@ def test_every_deadline_rule_of_domain_md_is_in_the_2020_rule_set() -> None:
 
 
 def test_art11_escalate_is_triggered_by_art11_correct_being_overdue() -> None:
-    assert RULESETS[0].rule("art11.escalate").trigger == Overdue("art11.correct")
+    assert RULESETS[0].rule("art11.escalate").trigger == Overdue(("art11.correct",))
 
 
 def test_art9_inform_counts_from_the_receipt() -> None:

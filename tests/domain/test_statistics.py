@@ -12,6 +12,7 @@ from .scenarios import POLICY, determine, fee, refuse, violation
 from .test_art9 import accept, inform, notify, transfer
 
 OTHER = {"code": "114210000000000003", "name": "荆州区政务数据局"}
+PROVINCE = {"code": "114200000000000000", "name": "湖北省政务服务和大数据管理局"}
 AS_OF = utc("2026-11-01")
 
 
@@ -56,8 +57,68 @@ def scenario() -> dict[str, list[dict]]:
     return {c.case_id: c.records for c in (g1, g2, i1, s1)}
 
 
+def assigned(case_id: str, opened: str, origin: str = "assigned_by_superior") -> Case:
+    case = Case(case_id, "inspection")
+    case.add(
+        "inspection.opened",
+        opened,
+        origin=origin,
+        supervised_unit=COUNTY,
+        supervision_body=BODY,
+        scope="交办案件核查",
+        inspectors=[{"name": "李某"}],
+        assigned_by=PROVINCE,
+    )
+    return case
+
+
+def review(case: Case, when: str, score: int, unit: dict = COUNTY) -> int:
+    return case.add(
+        "inspection.case_file_reviewed",
+        when,
+        reviewed_unit=unit,
+        case_file=f"沙政数罚〔2026〕{score}号案卷",
+        score=score,
+        reviewer={"name": "王某", "role": "法规科科员"},
+    )
+
+
+def article10() -> dict[str, list[dict]]:
+    """第十条: A1 assigned 09-03 and closed 10-12 (one case file scored 95 on 09-10, one 58 on 09-28, and a
+    post-evaluation 10-10); A2 urged 09-15 and still open; A3 self-initiated 10-02, reviewed 84 on 10-05; a
+    commendation of COUNTY's officer in A1 on 10-20; COUNTY's report for 2026-09 says 1 inspection opened."""
+    a1 = assigned("assigned-1", "2026-09-03")
+    review(a1, "2026-09-10", 95)
+    review(a1, "2026-09-28", 58)
+    a1.add(
+        "inspection.post_evaluation_completed",
+        "2026-10-10",
+        evaluator="body",
+        evaluator_name="法规科",
+        conclusion="整改到位",
+    )
+    a1.add("inspection.closed", "2026-10-12", result="已办结")
+    a1.add(
+        "case.commendation_granted",
+        "2026-10-20",
+        recipient_person={"name": "赵某", "unit": COUNTY},
+        reason="整改迅速",
+        granted_by=BODY,
+    )
+    a2 = assigned("assigned-2", "2026-09-15", origin="urged")
+    a3 = assigned("self-3", "2026-10-02", origin="self_initiated")
+    review(a3, "2026-10-05", 84)
+    report = Case("STAT-BODY-2026-09", "unit_statistics")
+    counts = dict.fromkeys(REPORTED, 0) | {"inspections_opened": 1}
+    report.add(
+        "statistics.monthly_report_submitted", "2026-10-09", reporting_unit=BODY, period="2026-09", counts=counts
+    )
+    return {c.case_id: c.records for c in (a1, a2, a3, report)}
+
+
 def nonzero(row) -> dict:
-    return {k: v for k, v in row.to_json().items() if k not in {"unit", "month", "reported"} and v}
+    skipped = {"unit", "month", "reported", "report_differences", "case_file_scores"}
+    return {k: v for k, v in row.to_json().items() if k not in skipped and v}
 
 
 def test_monthly_statistics_per_unit_counted_by_hand() -> None:
@@ -72,6 +133,7 @@ def test_monthly_statistics_per_unit_counted_by_hand() -> None:
         "grievances_received": 2,
         "grievances_accepted": 1,
         "inspections_opened": 1,
+        "inspections_self_handled": 1,
         "notices_issued": 1,
         "deadlines_met": 2,
         "findings_by_article": {"18": 1},
@@ -91,6 +153,8 @@ def test_monthly_statistics_per_unit_counted_by_hand() -> None:
         "findings_by_article": {"11": 1},  # the dismissed art16 finding is not counted
     }
     assert county.reported["grievances_received"] == 2 and sum(county.reported.values()) == 2
+    # 第十条（四）: COUNTY reported 2 grievances received; the ledger counts none received by COUNTY
+    assert county.to_json()["report_differences"] == [{"column": "grievances_received", "reported": 2, "computed": 0}]
     assert nonzero(rows[(OTHER["code"], "2026-09")]) == {"grievances_against_unit": 1}
     assert rows[(OTHER["code"], "2026-09")].to_json()["unit"] == OTHER
 
@@ -101,6 +165,7 @@ def test_statistics_as_of_an_earlier_instant_see_less() -> None:
         "grievances_received": 1,
         "grievances_accepted": 1,
         "inspections_opened": 1,
+        "inspections_self_handled": 1,
         "notices_issued": 1,
         "deadlines_met": 2,  # met already, counted in the month of their last days (09-11, 09-14)
         "findings_by_article": {"18": 1},
@@ -115,12 +180,15 @@ def test_statistics_csv_header_and_rows_in_a_stable_column_order() -> None:
     assert header == (
         "unit_code,unit_name,month,grievances_received,grievances_accepted,grievances_transferred,"
         "grievances_concluded,grievances_against_unit,inspections_opened,inspections_of_unit,notices_issued,"
-        "decisions_issued,major_penalties_filed,normative_documents_filed,deadlines_met,deadlines_met_late,"
-        "deadlines_breached,findings_art7,findings_art8,findings_art11,findings_art16,findings_art17,findings_art18,"
-        "findings_integrity,findings_other,reported_grievances_received,reported_grievances_accepted,"
-        "reported_grievances_transferred,reported_grievances_concluded,reported_inspections_opened,"
-        "reported_notices_issued,reported_decisions_issued,reported_major_penalties_filed,"
-        "reported_normative_documents_filed"
+        "decisions_issued,major_penalties_filed,normative_documents_filed,inspections_assigned,"
+        "inspections_assigned_closed,inspections_assigned_open,inspections_self_handled,case_files_reviewed,"
+        "case_files_scored_90_100,case_files_scored_80_89,case_files_scored_60_79,case_files_scored_0_59,"
+        "post_evaluations,commendations,deadlines_met,deadlines_met_late,deadlines_breached,findings_art5,"
+        "findings_art7,findings_art8,findings_art11,findings_art16,findings_art17,findings_art18,"
+        "findings_integrity,findings_other,case_file_scores,reported_grievances_received,"
+        "reported_grievances_accepted,reported_grievances_transferred,reported_grievances_concluded,"
+        "reported_inspections_opened,reported_notices_issued,reported_decisions_issued,"
+        "reported_major_penalties_filed,reported_normative_documents_filed,report_differences"
     )
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert len(parsed) == len(rows) == 4 and tuple(parsed[0]) == COLUMNS
@@ -130,6 +198,48 @@ def test_statistics_csv_header_and_rows_in_a_stable_column_order() -> None:
         "0",
         "2",
     )
+    assert county["report_differences"] == "grievances_received"
     body = next(p for p in parsed if p["unit_code"] == BODY["code"])
     assert (body["month"], body["grievances_received"], body["reported_grievances_received"]) == ("2026-09", "2", "")
+    assert (body["report_differences"], body["case_file_scores"]) == ("", "")
     assert statistics_csv([]) == header + "\n"
+
+
+def test_article_10_assigned_and_self_handled_cases_scores_reports_and_article_13_14() -> None:
+    """第十条（一）–（四）, 第十三条, 第十四条 (rule set jingzhou-zfjd-2020-11-17), counted by hand."""
+    rows = {(r.unit_code, r.month): r for r in monthly_statistics(article10(), POLICY, AS_OF)}
+    september, october = rows[(BODY["code"], "2026-09")], rows[(BODY["code"], "2026-10")]
+    # (一) two cases came from superiors in September (assigned and urged); one was closed in October, the
+    # other is still open as of AS_OF; (二) the self-initiated one of October is self-handled
+    assert nonzero(september) == {
+        "inspections_opened": 2,
+        "inspections_assigned": 2,
+        "inspections_assigned_open": 1,
+    }
+    assert nonzero(october) == {
+        "inspections_opened": 1,
+        "inspections_self_handled": 1,
+        "inspections_assigned_closed": 1,
+    }
+    # (三) the scores go to the unit whose case files were reviewed, by month, in bands and listed
+    county_sept, county_oct = rows[(COUNTY["code"], "2026-09")], rows[(COUNTY["code"], "2026-10")]
+    assert (county_sept.counts["case_files_reviewed"], county_sept.scores) == (2, (58, 95))
+    assert county_sept.counts["case_files_scored_90_100"] == county_sept.counts["case_files_scored_0_59"] == 1
+    assert (county_oct.counts["case_files_scored_80_89"], county_oct.to_json()["case_file_scores"]) == (1, [84])
+    # 第十三条 the post-evaluation of COUNTY's correction, 第十四条 the commendation of COUNTY's officer
+    assert (county_oct.counts["post_evaluations"], county_oct.counts["commendations"]) == (1, 1)
+    # (四) BODY reported 1 inspection opened in September; the ledger counted 2: flagged, nothing else
+    assert september.to_json()["report_differences"] == [{"column": "inspections_opened", "reported": 1, "computed": 2}]
+    assert october.reported is None and october.to_json()["report_differences"] == []
+
+
+def test_an_assigned_case_closed_later_is_no_longer_open_as_of_then() -> None:
+    """第十条（一）: assigned-2 (opened 2026-09-15) is open as of AS_OF; closed 11-05, it is not as of 11-06."""
+    records = article10()
+    closing = Case("assigned-2", "inspection")
+    closing.records = list(records["assigned-2"])
+    closing.add("inspection.closed", "2026-11-05", result="已办结")
+    records["assigned-2"] = closing.records
+    rows = {(r.unit_code, r.month): r for r in monthly_statistics(records, POLICY, utc("2026-11-06"))}
+    assert "inspections_assigned_open" not in rows[(BODY["code"], "2026-09")].counts
+    assert rows[(BODY["code"], "2026-11")].counts["inspections_assigned_closed"] == 1

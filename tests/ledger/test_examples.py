@@ -20,7 +20,7 @@ def test_examples_cover_every_event_type_of_the_catalog() -> None:
     catalog = json.loads((SCHEMAS / "catalog.json").read_text("utf-8"))
     used = {e["type"].removeprefix(PREFIX) for events in examples().values() for e in events}
     posted_by_clients = {name for name, act in catalog["acts"].items() if not act.get("internal")}
-    assert used == posted_by_clients and len(used) == 34
+    assert used == posted_by_clients and len(used) == 51
 
 
 def test_examples_include_a_national_day_2026_scenario() -> None:
