@@ -353,7 +353,9 @@ def _judged(
             status=status,
             fulfilment_version=fulfilment.version,
             fulfilled_at=done_at,
-            backdated=in_time and not undated and fulfilment.known > due,
+            # the record itself claims to predate the due instant the ledger learned it after; a report stating
+            # an earlier correction day (fulfilled_by.at) is judged on that day but dates only itself
+            backdated=in_time and not undated and fulfilment.occurred < due < fulfilment.known,
             reason="履行记录未载明履行日期，且晚于期限报告：逾期无从认定" if undated and done_at >= due else None,
             candidate_finding=rule.on_breach if status is Status.MET_LATE else None,
         )

@@ -32,22 +32,24 @@ GR17, GR52, IN42, MP11 = "GR-2026-0917", "GR-2026-0952", "IN-2026-0042", "MP-202
 RF03, RF04, ST09, ST10 = "RF-2026-0003", "RF-2026-0004", "STAT-421002-ZSJ-2026-09", "STAT-421002-ZSJ-2026-10"
 IN07, IN31, IN58 = "IN-2026-0107", "IN-2026-0131", "IN-2026-0158"
 """The 条例's examples (tiaoli.jsonl): inspections of 沙市区, 荆州区 and 江陵县 by the supervision body."""
+IN88 = "IN-2025-0088"
+"""An inspection of 沙市区 whose second notice replaces the first (notices.jsonl)."""
 QL31 = "QL-2024-0031"
 """A 江陵县 enforcement officer's certificate (qualification.jsonl), granted by the city bureau."""
 RF99 = "RF-2026-0099"
 """Opened by the tests: a normative document of the market regulator, whose units are outside the city
 bureau's tree."""
-CASES = (GR17, GR52, IN42, MP11, RF03, RF04, ST09, ST10, IN07, IN31, IN58, QL31, RF99)
+CASES = (GR17, GR52, IN42, MP11, RF03, RF04, ST09, ST10, IN07, IN31, IN58, IN88, QL31, RF99)
 NOWHERE = "GR-2026-0000"
 """No such case: what a case outside a principal's scope must answer exactly like."""
 
-SHASHI = frozenset({GR17, RF03, ST09, ST10, IN07})
+SHASHI = frozenset({GR17, RF03, ST09, ST10, IN07, IN88})
 """The cases involving 421002-ZSJ (沙市区)."""
 JIANGLING = frozenset({MP11, RF04, IN58, QL31})
 """The cases involving 421024-ZSJ (江陵县)."""
 CITY = frozenset(CASES) - {RF99}
 """The cases involving 421000-ZSJ or a unit below it: every county bureau, the supervision body."""
-FGK = frozenset({GR17, GR52, IN42, RF03, RF04, IN07, IN31, IN58})
+FGK = frozenset({GR17, GR52, IN42, RF03, RF04, IN07, IN31, IN58, IN88})
 """The cases involving the supervision body 421000-ZSJ-FGK (which has no unit below it)."""
 CITY_UNITS = frozenset({"421000-ZSJ", "421000-ZSJ-FGK", "421000-GGZY", "421002-ZSJ", "421003-ZSJ", "421024-ZSJ"})
 

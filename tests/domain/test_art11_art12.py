@@ -269,13 +269,14 @@ def test_art11_two_notices_about_two_violations_each_keep_their_deadlines() -> N
 
 def test_art11_correct_counts_the_correction_date_the_report_states_not_the_reports_own_date() -> None:
     """第十一条 / 第十二条: corrected 09-14, before the notice's date 09-15, and reported 09-25 — within the 15
-    days after the correction period 第十二条 allows: not a breach of 第十一条; the report is on time too."""
+    days after the correction period 第十二条 allows: not a breach of 第十一条; the report is on time too, and
+    a report recorded when it was made is no backdating signal (it states the day; it does not pretend to it)."""
     case = inspection()
     issue(case, "2026-09-01", "2026-09-15")
     deliver(case, "2026-09-02")
     v = report(case, "2026-09-25", corrected_on="2026-09-14")
     d = only(case, "art11.correct", as_of="2026-10-30")
-    assert (d.status, d.fulfilment_version, d.candidate_finding) == (Status.MET, v, None)
+    assert (d.status, d.fulfilment_version, d.candidate_finding, d.backdated) == (Status.MET, v, None, False)
     assert only(case, "art12.report", as_of="2026-10-30").status is Status.MET
     assert deadlines(case, "art11.escalate", as_of="2026-10-30") == []
 

@@ -278,6 +278,7 @@ def test_policy_load_reads_the_rule_data_and_applies_overrides() -> None:
 EXPECTED = {
     "GR-2026-0917": ("grievance", "concluded"),
     "GR-2026-0952": ("grievance", "transferred"),
+    "IN-2025-0088": ("inspection", "closed"),  # a notice that replaces another; a report stating corrected_on
     "IN-2026-0042": ("inspection", "closed"),
     "IN-2026-0107": ("inspection", "closed"),  # straddles 2026-02-01: a 通知书, then a 督办函
     "IN-2026-0131": ("inspection", "closed"),  # 意见书, 异议, 当场纠正, 约谈, 32, 31
@@ -355,3 +356,26 @@ def test_property_views_do_not_depend_on_record_order_and_findings_only_accrue_o
     ]
     ids = [{f.id for v in view_cases(EXAMPLE_RECORDS, POLICY, t) for f in v.findings} for t in (t1, t2)]
     assert ids[0] <= ids[1]
+
+
+def test_example_notice_replaced_and_report_stating_its_correction_day() -> None:
+    """examples/notices.jsonl, rule set jingzhou-zfjd-2020-11-17, 第十一条 and 第十二条: 通知书 21号 (correct by
+    11-21) is replaced by 23号 (by 12-05), which says so (`replaces_notice`): 21号's deadlines end as replaced,
+    not breached; the report of 12-15 states the unit corrected on 12-03, so 第十一条 is met, and 第十二条's
+    15 days after 12-05 (rolled to Monday 12-22) are met too — no finding at all."""
+    records = [r for r in example_records() if r["case_id"] == "IN-2025-0088"]
+    case = view_case(records, POLICY, AFTER_ALL)
+    assert case is not None and case.findings == () and not case.has_breach
+    by_rule = sorted((d.deadline.rule_id, d.deadline.trigger_version, d.deadline.status.value) for d in case.deadlines)
+    assert by_rule == [
+        ("art11.correct", 3, "not_applicable"),
+        ("art11.correct", 5, "met"),
+        ("art11.notice", 2, "met"),
+        ("art12.report", 4, "not_applicable"),
+        ("art12.report", 6, "met"),
+    ]
+    (correct,) = [
+        d.deadline for d in case.deadlines if d.deadline.rule_id == "art11.correct" and d.deadline.fulfilled_at
+    ]
+    assert correct.fulfilled_at is not None and correct.fulfilled_at.date().isoformat() == "2025-12-03"
+    assert {d.deadline.rule_set for d in case.deadlines} == {"jingzhou-zfjd-2020-11-17"}
