@@ -37,9 +37,12 @@ test: $(STAMP)
 smoke: $(STAMP)
 	$(BIN)/python scripts/smoke_wheel.py
 
+# Every performance measure and its baselines in one run (about 20 minutes) on fresh PostgreSQL databases: a
+# table on stdout, the figures in bench/results.json. `make bench BENCH_ARGS=--quick`: a smoke run in under 2
+# minutes; `BENCH_ARGS="--only reads --cases 10000"`: one part (.venv/bin/python -m bench.suite --help).
 bench: $(STAMP)
 	$(BIN)/python scripts/require_postgres.py
-	$(BIN)/python bench/append_throughput.py
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 # Re-resolve the pinned dependencies after changing pyproject.toml.
 lock: $(STAMP)
