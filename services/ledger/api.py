@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
-import orjson
 from fastapi import APIRouter, Body, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from esledger.access.policy import Permission, Scope
+from esledger.core import ijson
 from esledger.core.errors import (
     AlreadyErased,
     CaseExists,
@@ -98,8 +98,8 @@ async def _read_body(request: Request, limit: int) -> Any:
         if len(chunks) > limit:
             raise BodyTooLarge(f"the body exceeds the limit of {limit} bytes", limit=limit)
     try:
-        return orjson.loads(chunks)
-    except orjson.JSONDecodeError as exc:
+        return ijson.loads(chunks)
+    except ijson.SyntaxProblem as exc:
         raise MalformedJSON(f"the body is not valid JSON: {exc}") from None
 
 

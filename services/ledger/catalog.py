@@ -15,11 +15,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
 from esledger.core.errors import ConfigurationError
+from esledger.core.patterns import EcmaValidator
 from esledger.core.schemas import SchemaDirectory
 from esledger.domain.acts import AMENDED
 from esledger.ledger.confidential import amended_paths, confidential_paths
 
-ENVELOPE_ID = "urn:zfjd:schema:envelope:1"
+ENVELOPE_ID = "urn:zfjd:schema:envelope:2"
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,5 @@ class Catalog:
         checker = FormatChecker()
         ids = [ENVELOPE_ID] + [i for a in self.acts.values() for i in a.schema_ids.values()]
         return {
-            i: Draft202012Validator(self.registry.contents(i), registry=self.registry, format_checker=checker)
-            for i in ids
+            i: EcmaValidator(self.registry.contents(i), registry=self.registry, format_checker=checker) for i in ids
         }

@@ -47,7 +47,7 @@ class LedgerRecord(DocModel):
     prev_hash: Sha256 = Field(description="the previous entry's hash; 64 zeros for version 1")
     hash: Sha256
     event: dict[str, Any] = Field(
-        description="the CloudEvent as stored (schema: GET /v1/schemas/urn:zfjd:schema:envelope:1); in a "
+        description="the CloudEvent as stored (schema: GET /v1/schemas/urn:zfjd:schema:envelope:2); in a "
         'zfjd-record/2 record each confidential value is sealed: {"x-confidential": "sha256:<hex>"}'
     )
     confidential: dict[str, Revealed | Erased] = omitted(

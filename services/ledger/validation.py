@@ -4,8 +4,10 @@ Every failure names the field (a JSON Pointer, as RFC 9457's examples write it: 
 rule it broke (the JSON Schema keyword, or one of the ledger rules below). Nothing here touches storage.
 
 Ledger rules beyond JSON Schema:
-- ``not-in-future``: ``time`` at most ``max_future`` ahead of the ledger's clock;
+- ``not-in-future``: ``time`` at most ``max_future`` ahead of the ledger's clock; ``time-range``: and not before
+  ``EARLIEST`` (compared as instants, whatever the offset);
 - ``i-json``: no floating-point numbers and integers within ±(2**53 - 1), so hashes are exact (RFC 7493);
+- ``max-depth``, ``character`` (and, at parsing, ``duplicate-name``): the document's shape (``core/ijson.py``);
 - ``dataschema``: when given, names a published version of the event type's data schema;
 - ``sanction-kind``, ``rule-set``: a case.sanction_imposed imposes a kind of sanction its article provides
   under its rule set (``esledger.domain.sanctions``), and names a rule set that exists.
@@ -13,15 +15,16 @@ Ledger rules beyond JSON Schema:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import ValidationError
 
+from esledger.core import ijson
 from esledger.core.instants import parse_instant
+from esledger.core.patterns import ecma_search
 from esledger.core.pointers import fragment
 from esledger.domain.calendar import beijing_date
 from esledger.domain.findings import SANCTIONED
@@ -29,6 +32,8 @@ from esledger.domain.sanctions import SanctionTable
 from esledger.ledger.catalog import ENVELOPE_ID, ActType, Catalog
 
 MAX_SAFE_INTEGER = 2**53 - 1
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No act of this supervision system predates it; bounding instants keeps every date computation in range."""
 UNKNOWN_TYPE = "catalog"
 """The rule a violation names when an event's type is well-formed but not in the catalog."""
 
@@ -62,7 +67,7 @@ def _schema_violations(error: ValidationError, base: tuple[Any, ...]) -> Iterato
         allowed = set(schema.get("properties", {}))
         patterns = schema.get("patternProperties", {})
         for name in error.instance:
-            if name not in allowed and not any(re.search(p, name) for p in patterns):
+            if name not in allowed and not any(ecma_search(p, name) for p in patterns):
                 yield Violation(_pointer(path, name), "additionalProperties", f"'{name}' is not a field of this schema")
     else:
         yield Violation(_pointer(path), str(error.validator), error.message)
@@ -102,8 +107,11 @@ class EventValidator:
     def check(self, event: Any, now: datetime) -> tuple[ActType | None, list[Violation]]:
         """The act the event records (None if it could not be told, or its type is not in the catalog:
         ``unknown_type`` then says so) and every violation found."""
+        shape = [Violation(p["pointer"], p["rule"], p["detail"]) for p in ijson.shape_problems(event)]
+        if any(v.rule == "max-depth" for v in shape):
+            return None, shape  # nothing recursive may read it
         envelope = self.catalog.validator(ENVELOPE_ID)
-        violations = _unique(v for e in envelope.iter_errors(event) for v in _schema_violations(e, ()))
+        violations = shape + _unique(v for e in envelope.iter_errors(event) for v in _schema_violations(e, ()))
         if not isinstance(event, dict):
             return None, violations
         violations += list(_number_violations(event))
@@ -129,11 +137,16 @@ class EventValidator:
         time = event.get("time")
         if isinstance(time, str) and not any(v.pointer == "#/time" for v in violations):
             try:
-                ahead = parse_instant(time) - now
-            except ValueError as exc:
+                occurred = parse_instant(time)
+                ahead = occurred - now
+            except (ValueError, OverflowError) as exc:
                 violations.append(Violation("#/time", "format", str(exc)))
             else:
-                if ahead > self.max_future:
+                if occurred < EARLIEST:
+                    violations.append(
+                        Violation("#/time", "time-range", f"time is before {EARLIEST.isoformat()}, the earliest admitted")
+                    )
+                elif ahead > self.max_future:
                     violations.append(
                         Violation(
                             "#/time",
