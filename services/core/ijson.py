@@ -70,7 +70,7 @@ def shape_problems(value: Any) -> list[dict[str, str]]:
             for name in node:
                 if found := FORBIDDEN.search(name):
                     # the pointer names the object: the name itself is not echoed back as it is
-                    detail = f"{_named(found.group())} is not admitted in a member name (here {ascii(name)})"
+                    detail = f"{_named(found.group())} is not admitted in a member name (here {name!a})"
                     problems.append(_problem(path, "character", detail))
     return problems
 

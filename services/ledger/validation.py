@@ -143,8 +143,9 @@ class EventValidator:
                 violations.append(Violation("#/time", "format", str(exc)))
             else:
                 if occurred < EARLIEST:
+                    earliest = EARLIEST.isoformat()
                     violations.append(
-                        Violation("#/time", "time-range", f"time is before {EARLIEST.isoformat()}, the earliest admitted")
+                        Violation("#/time", "time-range", f"time is before {earliest}, the earliest admitted")
                     )
                 elif ahead > self.max_future:
                     violations.append(
