@@ -2,6 +2,11 @@
 as data, one event store shared by all services, the services of the process's role and the followers that
 keep the read model and the Merkle log up with the ledger. The HTTP app and the CLI both start here.
 
+A role is what one process carries (``esledger serve --role``): ``ledger`` the write and read API and the
+log's reads (no follower, no key); ``projections`` the read side and its follower; ``log`` the Merkle
+sequencer with the signing key; ``all`` everything (the embedded quickstart). Each part reads and writes
+only the shared database, so roles run as separate processes, several of each.
+
 Anything unusable (no catalog, no rule set, a bad signing key) stops the process here, at start, with what
 to do; a database that is down does not: requests answer 503 and followers retry until it is back.
 """
@@ -36,13 +41,21 @@ from esledger.rulefiles import load_organisations, load_policy, load_sanctions
 from esledger.settings import Settings
 from esledger.transparency import logstore
 from esledger.transparency.logstore import MerkleStore, PostgresMerkleStore, SQLiteMerkleStore
-from esledger.transparency.service import TransparencyService
+from esledger.transparency.service import Sequencer, TransparencyService
 from esledger.transparency.signer import load_signer
 
 logger = logging.getLogger("esledger")
 
-Role = Literal["all", "ledger", "projections"]
-ROLES: tuple[Role, ...] = ("all", "ledger", "projections")
+Role = Literal["all", "ledger", "projections", "log"]
+ROLES: tuple[Role, ...] = ("all", "ledger", "projections", "log")
+
+PROJECTION_GATHER_SECONDS = 0.01
+"""How long the projection follower lets a burst of appends gather once woken: short, since read-your-writes
+waits for it."""
+
+
+def carries(role: Role, part: Role) -> bool:
+    return role in ("all", part)
 
 
 class Storage:
@@ -74,6 +87,7 @@ class Storage:
 @dataclass
 class System:
     settings: Settings
+    role: Role
     clock: Clock
     schemas: SchemaDirectory
     catalog: Catalog
@@ -84,6 +98,9 @@ class System:
     ledger: LedgerService | None = None
     projections: ProjectionService | None = None
     transparency: TransparencyService | None = None
+    """The log's reads (checkpoints, proofs): the ledger role."""
+    sequencer: Sequencer | None = None
+    """The log's writer and signer: the log role."""
     followers: list[Follower] = field(default_factory=list)
 
     announce: Callable[[str], None] = lambda key: None
@@ -96,13 +113,14 @@ class System:
                 "AUTHENTICATION IS OFF (ESLEDGER_AUTH_DISABLED): every request acts as an all-powerful "
                 "developer; never run this way outside a development machine"
             )
-        else:
+        elif self.ledger is not None:
             self._first_start()
         for follower in self.followers:
             follower.start()
 
     def _first_start(self) -> None:
-        """Register the operator on a deployment with no principal (a database that is down: next start)."""
+        """Register the operator on a deployment with no principal (a database that is down: next start); only
+        a process serving the ledger does, so the key is printed where principals are administered."""
         given = self.settings.admin_key.get_secret_value() if self.settings.admin_key else None
         with contextlib.suppress(StorageUnavailable), self.storage.availability.guard():
             key = self.access.registry.ensure_operator(given)
@@ -118,12 +136,12 @@ class System:
 def bootstrap(
     settings: Settings | None = None, *, role: Role = "all", clock: Clock = utc_now, follow: bool = True
 ) -> System:
-    """Every part the role needs, built once; ``follow=False`` leaves the followers out (CLI commands)."""
+    """Every part the role needs, built once; ``follow=False`` leaves the followers out (CLI commands, and the
+    API workers of ``esledger serve --workers``, whose parent process runs them)."""
     settings = settings or Settings()
     schemas = SchemaDirectory.locate(settings.schemas_dir)
     catalog = Catalog.load(schemas)
     storage = Storage(settings)
-    listen = (settings.database_url, EVENTS_TABLE) if is_postgres(settings.database_url) else None
     followers: list[Follower] = []
 
     def notify_followers() -> None:
@@ -150,15 +168,12 @@ def bootstrap(
         failures=RateLimiter(settings.failed_auth_per_minute / 60, max(1, int(settings.failed_auth_per_minute))),
         disabled=settings.auth_disabled,
     )
-    system = System(settings, clock, schemas, catalog, storage, access, ledger, followers=followers)
+    system = System(settings, role, clock, schemas, catalog, storage, access, ledger, followers=followers)
 
-    if role in ("all", "projections"):
-        follower = None
-        if follow:
-            follower = Follower(
-                "projection", lambda: catch_up(storage.store.get(), storage.read_model.get()), listen=listen
-            )
-            system.followers.append(follower)
+    if carries(role, "ledger"):
+        system.ledger = ledger
+        system.transparency = TransparencyService(storage.merkle, storage.store, storage.availability)
+    if carries(role, "projections"):
         system.projections = ProjectionService(
             storage.read_model,
             storage.store,
@@ -167,22 +182,43 @@ def bootstrap(
             clock,
             max_wait_seconds=settings.max_wait_seconds,
             hidden_kinds=frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal),
-            follower=follower,
         )
-    if role in ("all", "ledger"):
-        signer = load_signer(settings.signing_key_file, settings.dev_key_file, settings.log_origin)
-        system.transparency = TransparencyService(
+    if carries(role, "log"):
+        system.sequencer = Sequencer(
             storage.merkle,
             storage.store,
             storage.availability,
-            signer,
+            load_signer(settings.signing_key_file, settings.dev_key_file, settings.log_origin),
             clock,
             checkpoint_interval_seconds=settings.checkpoint_interval_seconds,
         )
-        if follow:
-            system.followers.append(Follower("sequencer", system.transparency.sequence, listen=listen))
-        system.ledger = ledger
+    if follow:
+        followers.extend(followers_of(system))
     return system
+
+
+def followers_of(system: System) -> list[Follower]:
+    """The followers of the parts this process carries, each attached to its part (health, read-your-writes
+    hints). Each wakes on the ledger's NOTIFY channel on PostgreSQL, on this process's appends, and by polling."""
+    storage, settings = system.storage, system.settings
+    listen = (settings.database_url, EVENTS_TABLE) if is_postgres(settings.database_url) else None
+    followers = []
+    if system.projections is not None:
+        projection = Follower(
+            "projection",
+            lambda: catch_up(storage.store.get(), storage.read_model.get()),
+            listen=listen,
+            gather=PROJECTION_GATHER_SECONDS,
+        )
+        system.projections.follower = projection
+        followers.append(projection)
+    if system.sequencer is not None:
+        sequencer = Follower(
+            "sequencer", system.sequencer.step, listen=listen, gather=settings.sequencer_gather_seconds
+        )
+        system.sequencer.follower = sequencer
+        followers.append(sequencer)
+    return followers
 
 
 def token_validator(settings: Settings) -> TokenValidator | None:

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     dev_key_file: Path = Field(Path("var/esledger-dev.key"), description="where the development key is generated")
     log_origin: str = Field("zfjd-ledger.local/dev", description="the checkpoint origin of a generated development key")
     checkpoint_interval_seconds: float = Field(10.0, gt=0, description="periodic checkpoints, when the tree grew")
+    sequencer_gather_seconds: float = Field(
+        0.1,
+        ge=0,
+        description="once an append wakes the Merkle log's sequencer, how long it lets more gather before it "
+        "integrates everything pending in one transaction (a burst of appends costs one integration)",
+    )
 
     # -- who may do what ------------------------------------------------------------------------------------
     auth_disabled: bool = Field(

@@ -94,8 +94,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The ledger's role (the ledger and its Merkle log) over ASGI."""
-    async with asgi_client(bootstrap(settings, role="ledger")) as c:
+    """The ledger and its Merkle log over ASGI, nothing following: the log integrates what a checkpoint asks
+    for (``POST /v1/checkpoints``), the read model stays empty."""
+    async with asgi_client(bootstrap(settings, follow=False)) as c:
         yield c
 
 

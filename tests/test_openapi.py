@@ -220,6 +220,7 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", "/v1/proofs/inclusion", 400)
     await call("GET", "/v1/proofs/consistency?from=2&to=5", 200)
     await call("GET", "/v1/proofs/consistency?from=5&to=2", 400)
+    await call("GET", "/v1/log/health", 200)
 
     # -- the read side
     fresh = {"min_position": head}
@@ -267,7 +268,8 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", "/v1/cases", 403, headers={"Authorization": f"Bearer {source['key']}"})
 
     # -- the app's own
-    await call("GET", "/healthz", 200)
+    assert (await call("GET", "/healthz", 200)).json() == {"status": "ok", "role": "all"}
+    await call("GET", "/v1/ledger/health", 200)
     for slug in TYPES:
         await call("GET", f"/problems/{slug}", 200)
     await call("GET", "/problems/no-such-problem", 404)
@@ -334,6 +336,8 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("GET", "/v1/findings", {}),
         ("GET", "/v1/statistics", {}),
         ("GET", "/v1/projections/health", {}),
+        ("GET", "/v1/log/health", {}),
+        ("GET", "/v1/ledger/health", {}),
         ("GET", "/v1/me", {}),
         ("GET", "/v1/principals", {}),
         ("POST", "/v1/principals", {"json": {"name": "x", "grants": []}}),
@@ -353,6 +357,6 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
     declared = {(m, p) for m, p, op in operations(document) if "503" in op["responses"]}
     assert {(m, p) for m, p, status in call.answered if status == 503} == declared
 
-    monkeypatch.setattr(system.transparency, "signer", None)
+    monkeypatch.setattr(system.sequencer, "signer", None)
     failed = await call("GET", "/v1/checkpoints/key", 500)
     assert failed.json()["type"] == "/problems/internal-error"

@@ -79,15 +79,31 @@ def serve(
         ),
     ] = None,
     role: Annotated[
-        str, typer.Option("--role", help="all (ledger and projections in one process), ledger, or projections.")
+        str,
+        typer.Option(
+            "--role",
+            help="all: everything in one process; ledger: the write and read API and the log's checkpoints and "
+            "proofs (no followers); projections: the read side and its follower; log: the Merkle sequencer "
+            "and signing (holds the signing key).",
+        ),
     ] = "all",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="API processes on the port (PostgreSQL only); the role's followers run once, in the parent.",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the API: the ledger and the projections (or one of them)."""
+    """Serve the API of one role, or of all of them."""
     import uvicorn
 
+    from esledger.core.database import is_postgres
     from esledger.core.logs import configure_logging
     from esledger.web.app import create_app
     from esledger.web.server import config as server_config
+    from esledger.web.server import serve_workers
 
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
@@ -97,14 +113,27 @@ def serve(
             f"ESLEDGER_AUTH_DISABLED is for development on this machine only: refused on {host}; serve on "
             "127.0.0.1, or turn authentication back on"
         )
+    if workers > 1 and not is_postgres(settings.database_url):
+        raise fail("--workers above 1 needs PostgreSQL (several processes writing one SQLite file would contend)")
     configure_logging(settings.logging_format, settings.logging_level)
     try:
         built = bootstrap(settings, role=role)
     except LedgerError as exc:
         raise fail(exc.detail) from None
     built.announce = announce_first_key
-    typer.echo(f"esledger ({role}): database {settings.database_url}; http://{host}:{port}/", err=True)
-    uvicorn.Server(server_config(create_app(built), host, port, settings)).run()
+    typer.echo(
+        f"esledger ({role}, {workers} process{'es' if workers > 1 else ''}): database {settings.database_url}; "
+        f"http://{host}:{port}/",
+        err=True,
+    )
+    if workers == 1:
+        uvicorn.Server(server_config(create_app(built), host, port, settings)).run()
+        return
+    built.start()  # the first start and the followers, once, here; the workers serve the API
+    try:
+        serve_workers(built.role, settings, host, port, workers, announce_first_key)
+    finally:
+        built.close()
 
 
 def is_loopback(host: str) -> bool:
@@ -254,7 +283,11 @@ def export(
     case: Annotated[str | None, typer.Option("--case", help="One case's timeline.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every event of the ledger.")] = False,
     tree_size: Annotated[
-        int | None, typer.Option(help="Prove against the stored checkpoint of this size (default: sign one now).")
+        int | None,
+        typer.Option(
+            help="Prove against the stored checkpoint of this size (default: sign one now, which needs the signing "
+            "key: run it where the log role runs)."
+        ),
     ] = None,
     since_size: Annotated[
         int | None, typer.Option(help="Add a consistency proof from the stored checkpoint of this (earlier) size.")
@@ -268,10 +301,14 @@ def export(
 
     if bool(case) == all_:
         raise fail("give exactly one of --case ID or --all")
-    with system(database, "ledger") as parts:
-        log = parts.transparency
+    with system(database, "log" if tree_size is None else "ledger") as parts:  # only signing needs the key
+        log = parts.sequencer or parts.transparency
         assert log is not None
-        checkpoint = log.checkpoint_now() if tree_size is None else log.stored_checkpoint(tree_size)
+        if tree_size is None:
+            assert parts.sequencer is not None
+            checkpoint = parts.sequencer.checkpoint_now()
+        else:
+            checkpoint = log.stored_checkpoint(tree_size)
         since = log.stored_checkpoint(since_size) if since_size is not None else None
         storage = parts.storage
         with storage.availability.guard():

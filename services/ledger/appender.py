@@ -1,26 +1,43 @@
-"""The one write path. Every append, single or batch, goes through ``Appender.append``, so coalescing
-several requests into one transaction can be added here without touching the API.
+"""The one write path. Every append, single or batch, goes through ``Appender.append``; appends that arrive
+while a commit is in flight are committed together, in one transaction (group commit, ``groupcommit.py``).
 
-For each event, in order: idempotency ((source, id) already stored → the original record, or a conflict);
-case rules (an opening act creates its case, any other act needs an existing case of an admitting kind);
-then sealing (every confidential value replaced by its salted digest, ``sealing.py``), the hash-chained entry
-of the sealed event, and the key claim. Everything of one call — entries, keys, the values taken out, the
-values an erasure deletes — is saved in one transaction: all or nothing. A concurrent writer makes the save
-fail on the (aggregate, version) unique key; the call is then re-run from fresh state, so nothing is lost or
-duplicated.
+Each request is judged in turn against the state its group has reached (so two requests of one group behave
+exactly as they would one after the other), on a draft of its own: for each event, in order, idempotency
+((source, id) already stored or claimed earlier in the group → the original record, or a conflict); If-Match;
+case rules (an opening act creates its case, any other act needs an existing case of an admitting kind); then
+the hash-chained entry of the event as sealed (every confidential value replaced by its salted digest,
+``sealing.py``, done before the request joins a group) and the key claim. A request refused on any of these
+leaves nothing in the group — its draft is dropped — and gets its own answer; the others go on. Everything the
+accepted requests add — entries, keys, the values taken out, the values an erasure deletes, what their ``also``
+saves — is saved in one transaction, and each request is answered only once it is committed: a request is
+all or nothing, and a group too.
+
+Round trips: one query reads every idempotency key of the group and every case the process holds no state of;
+the insert is one more (``store.py``). Keys are read rather than inserted on trust because a repost's answer
+(the original's record) comes before every rule and must be known while the request is judged; inserting
+optimistically would make each repost abort its whole group's transaction, and still need the read to answer
+it. Cases are taken from the process's own cache of what it last read or committed, unread: a concurrent writer
+in another process makes the save fail on the (aggregate, version) unique key, and the group is then re-run
+with its cases read afresh, so nothing is lost or duplicated and chains stay linear (bounded attempts, with
+jitter; then ``WriteContention``). A refusal is never answered from the cache: a request refused while it
+touched a cached case has the group re-run with those cases read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import LRUCache
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 
 from esledger.core.canonical import sha256_hex
@@ -30,21 +47,27 @@ from esledger.core.errors import (
     CaseKindMismatch,
     Forbidden,
     IdempotencyConflict,
+    LedgerError,
     PreconditionFailed,
     UnknownCase,
     WriteContention,
 )
 from esledger.core.instants import Clock
 from esledger.core.record import LedgerRecord
-from esledger.ledger.case import Case, IdempotencyKey
+from esledger.core.storage import Handle
+from esledger.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
 from esledger.ledger.catalog import ActType, Catalog
-from esledger.ledger.sealing import masked, seal
+from esledger.ledger.groupcommit import GroupCommit
+from esledger.ledger.sealing import Sealed, masked, seal
 from esledger.ledger.store import LedgerStore, entry_record
 from esledger.ledger.values import Erasure, StoredValue, ValueRef, Writes
 
 logger = logging.getLogger("esledger.ledger")
 
 MAX_ATTEMPTS = 30
+GROUP_EVENTS = 2000
+"""Most events one group commits (a request with more is committed alone)."""
+CACHED_CASES = 5000
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,26 @@ class Outcome:
     created: bool
 
 
+class Writer(Protocol):
+    """Who appends: recorded as ``recorded_by``, and asked whether each event may go on its case."""
+
+    @property
+    def id(self) -> str: ...
+
+    def may_write(self, event: Mapping[str, Any], act: str, case_units: set[str] | None) -> bool:
+        """``case_units``: the units of the existing case (None: the event opens a new case)."""
+
+
+class Aggregates(Protocol):
+    def aggregate(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate as it stands (None: there is none)."""
+
+
+Also = Callable[[Aggregates], Sequence[Aggregate]]
+"""Other aggregates to save in the same transaction, built afresh on every attempt from what it is given
+(the aggregates as the group has left them so far)."""
+
+
 @dataclass(frozen=True)
 class _Ref:
     case_id: str
@@ -71,7 +114,7 @@ class _Ref:
 
 @dataclass(frozen=True)
 class _Claim:
-    """A (source, id) claimed already, by a stored key or earlier in the same call: what a repost is
+    """A (source, id) claimed already, by a stored key or earlier in the same group: what a repost is
     compared with."""
 
     digest: str
@@ -83,26 +126,154 @@ class _Claim:
     """The original event as stored."""
 
 
-class Writer(Protocol):
-    """Who appends: recorded as ``recorded_by``, and asked whether each event may go on its case."""
+@dataclass(frozen=True)
+class _Item:
+    """A submission as the request's own thread prepared it: sealed (fresh salts), with its digest."""
+
+    submission: Submission
+    paths: tuple[str, ...]
+    sealed: Sealed
+    digest: str
 
     @property
-    def id(self) -> str: ...
-
-    def may_write(self, event: Mapping[str, Any], act: str, case_units: set[str] | None) -> bool:
-        """``case_units``: the units of the existing case (None: the event opens a new case)."""
+    def event(self) -> dict[str, Any]:
+        return self.submission.event
 
 
-Also = Callable[[LedgerStore], Sequence[Aggregate]]
-"""Other aggregates to save in the same transaction, built afresh on every attempt."""
+@dataclass(frozen=True)
+class _Request:
+    items: tuple[_Item, ...]
+    writer: Writer
+    expected_version: int | None
+    also: Also | None
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    refs: list[_Ref]
+    created: Mapping[tuple[str, int], LedgerRecord]
+    """The records of every entry the group created."""
+
+
+class _Stale(Exception):
+    """A request was refused on cases taken from the cache: they are to be read, and the group re-run."""
+
+    def __init__(self, case_ids: set[str]) -> None:
+        super().__init__(f"refused on cached state of {sorted(case_ids)}")
+        self.case_ids = case_ids
+
+
+class _Cases:
+    """Each case as this process last read or committed it (the library's LRU cache), trusted unread until a
+    save conflicts. Only a group's leader uses it, one at a time."""
+
+    def __init__(self, size: int) -> None:
+        self._lru: LRUCache[UUID, Case] = LRUCache(maxsize=size)
+
+    def get(self, case_id: str) -> Case | None:
+        try:
+            return self._lru.get(case_uuid(case_id))
+        except KeyError:
+            return None
+
+    def put(self, case: Case) -> None:
+        self._lru.put(case.id, case)
+
+    def forget(self, case_ids: Iterable[str]) -> None:
+        for case_id in case_ids:
+            with contextlib.suppress(KeyError):
+                self._lru.get(case_uuid(case_id), evict=True)
+
+
+@dataclass
+class _Group:
+    """What one attempt at a group has decided so far: the state each next request is judged against."""
+
+    store: LedgerStore
+    cached: _Cases
+    cases: dict[str, Case | None]
+    claims: dict[tuple[str, str], _Claim]
+    fresh: set[str]
+    """The cases read from the database in this attempt (every other one came from the cache)."""
+    others: dict[UUID, Aggregate | None] = field(default_factory=dict)
+    erased: set[ValueRef] = field(default_factory=set)
+    keys: list[DomainEventProtocol[UUID]] = field(default_factory=list)
+    other_events: list[DomainEventProtocol[UUID]] = field(default_factory=list)
+    entries: list[DomainEventProtocol[UUID]] = field(default_factory=list)
+    values: list[StoredValue] = field(default_factory=list)
+    erasures: list[Erasure] = field(default_factory=list)
+
+    def case(self, case_id: str) -> Case | None:
+        if case_id not in self.cases:
+            case = self.cached.get(case_id)
+            if case is None:
+                found = self.store.aggregates([case_uuid(case_id)]).get(case_uuid(case_id))
+                case = found if isinstance(found, Case) else None
+                self.fresh.add(case_id)
+            self.cases[case_id] = case
+        return self.cases[case_id]
+
+    def other(self, aggregate_id: UUID) -> Aggregate | None:
+        if aggregate_id not in self.others:
+            self.others[aggregate_id] = self.store.aggregate(aggregate_id)
+        return self.others[aggregate_id]
+
+
+class _Draft:
+    """One request's changes, on copies of the group's aggregates: merged into the group when the request is
+    accepted, dropped when it is refused."""
+
+    def __init__(self, group: _Group) -> None:
+        self.group = group
+        self.cases: dict[str, Case | None] = {}
+        self.claims: dict[tuple[str, str], _Claim] = {}
+        self.others: dict[UUID, Aggregate | None] = {}
+        self.keys: list[IdempotencyKey] = []
+        self.values: list[StoredValue] = []
+        self.erasures: list[Erasure] = []
+
+    def case(self, case_id: str) -> Case | None:
+        if case_id not in self.cases:
+            self.cases[case_id] = copy.deepcopy(self.group.case(case_id))
+        return self.cases[case_id]
+
+    def claim(self, source: str, event_id: str) -> _Claim | None:
+        return self.claims.get((source, event_id)) or self.group.claims.get((source, event_id))
+
+    def aggregate(self, aggregate_id: UUID) -> Aggregate | None:
+        """What ``also`` is given: an aggregate as the group (and this request) left it."""
+        if aggregate_id not in self.others:
+            self.others[aggregate_id] = copy.deepcopy(self.group.other(aggregate_id))
+        return self.others[aggregate_id]
+
+    def merge(self, others: Sequence[Aggregate]) -> None:
+        g = self.group
+        g.keys += [e for k in self.keys for e in k.collect_events()]
+        for aggregate in others:
+            g.other_events += aggregate.collect_events()
+            g.others[aggregate.id] = aggregate
+        for case_id, case in self.cases.items():
+            if case is not None:
+                g.entries += case.collect_events()
+            g.cases[case_id] = case
+        g.claims |= self.claims
+        g.values += self.values
+        g.erasures += self.erasures
+        g.erased |= {e.ref for e in self.erasures}
 
 
 class Appender:
-    def __init__(self, store: LedgerStore, catalog: Catalog, clock: Clock, retry_after_seconds: int = 5) -> None:
+    """One per process (and event store): its group commit and its cache of cases belong to that store."""
+
+    def __init__(
+        self, store: Handle[LedgerStore], catalog: Catalog, clock: Clock, retry_after_seconds: int = 5
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.clock = clock
         self.retry_after_seconds = retry_after_seconds
+        self.cases = _Cases(CACHED_CASES)
+        self.groups: GroupCommit[_Request, _Accepted] = GroupCommit(self._commit, lambda r: len(r.items), GROUP_EVENTS)
 
     def append(
         self,
@@ -111,107 +282,167 @@ class Appender:
         expected_version: int | None = None,
         also: Also | None = None,
     ) -> list[Outcome]:
-        """Store the submissions atomically; ``expected_version`` (If-Match) applies to a single event's case."""
+        """Store the submissions atomically, once the group they join is committed; ``expected_version``
+        (If-Match) applies to each event's case."""
+        items = tuple(self._prepared(s) for s in submissions)
+        accepted = self.groups.submit(_Request(items, writer, expected_version, also))
+        return self._outcomes(accepted)
+
+    def _prepared(self, s: Submission) -> _Item:
+        """Sealed in the request's own thread, outside the group: it depends on nothing stored."""
+        paths = tuple(self.catalog.confidential_paths(s.event))
+        sealed = seal(s.event, paths)
+        return _Item(s, paths, sealed, sha256_hex(sealed.event))
+
+    # -- a group --------------------------------------------------------------------------------------------
+    def _commit(self, requests: Sequence[_Request]) -> list[_Accepted | BaseException]:
+        store = self.store.get()
+        subjects = {i.event["subject"] for r in requests for i in r.items}
         for attempt in range(MAX_ATTEMPTS):
             try:
-                refs, created = self._attempt(submissions, writer, expected_version, also)
+                return self._attempt(store, requests)
+            except _Stale as stale:
+                self.cases.forget(stale.case_ids)
             except IntegrityError as exc:
-                # Another writer committed first; re-read and decide again (If-Match is then checked anew).
+                # Another writer committed first; read afresh and judge again (If-Match is then checked anew).
+                self.cases.forget(subjects)
                 logger.info(
                     "append conflicted with a concurrent writer; retrying",
-                    extra={"attempt": attempt + 1, "cause": str(exc)},
+                    extra={"attempt": attempt + 1, "requests": len(requests), "cause": str(exc)},
                 )
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-                continue
-            return self._outcomes(refs, created)
+            except BaseException:
+                self.cases.forget(subjects)  # whether it committed is unknown
+                raise
         logger.warning("append gave up against concurrent writers", extra={"attempts": MAX_ATTEMPTS})
         raise WriteContention(
             f"gave up after {MAX_ATTEMPTS} attempts against concurrent writers", retry_after=self.retry_after_seconds
         )
 
-    def _attempt(
-        self, submissions: Sequence[Submission], writer: Writer, expected_version: int | None, also: Also | None
-    ) -> tuple[list[_Ref], dict[tuple[str, int], LedgerRecord]]:
+    def _attempt(self, store: LedgerStore, requests: Sequence[_Request]) -> list[_Accepted | BaseException]:
         now = self.clock()
-        cases: dict[str, Case | None] = {}
-        keys: list[IdempotencyKey] = []
-        values: list[StoredValue] = []
-        erasures: list[Erasure] = []
-        claimed: dict[tuple[str, str], _Claim] = {}
+        items = [i for r in requests for i in r.items]
+        uncached = {i.event["subject"] for i in items if self.cases.get(i.event["subject"]) is None}
+        keys = {key_uuid(i.event["source"], i.event["id"]) for i in items}
+        stored = store.aggregates([*keys, *(case_uuid(c) for c in uncached)])
+        group = _Group(
+            store,
+            self.cases,
+            cases={c: found if isinstance(found := stored.get(case_uuid(c)), Case) else None for c in uncached},
+            claims={
+                (k.source, k.event_id): self._stored_claim(store, k)
+                for k in stored.values()
+                if isinstance(k, IdempotencyKey)
+            },
+            fresh=set(uncached),
+        )
+        created: dict[tuple[str, int], LedgerRecord] = {}
+        """Filled once the group is saved; every accepted request's answer holds it."""
+        outcomes: list[_Accepted | BaseException] = []
+        for request in requests:
+            draft = _Draft(group)
+            try:
+                refs = self._judge(request, draft, now)
+                others = request.also(draft) if request.also is not None else ()
+            except LedgerError as refusal:
+                if stale := set(draft.cases) - group.fresh:
+                    raise _Stale(stale) from refusal
+                outcomes.append(refusal)
+                continue
+            draft.merge(others)
+            outcomes.append(_Accepted(refs, created))
+        if group.entries or group.other_events:
+            # Keys first, case entries last: the highest notification id is then always a case entry.
+            recordings = store.save(
+                *group.keys, *group.other_events, *group.entries, confidential=Writes(group.values, group.erasures)
+            )
+            created |= {
+                (e.case_id, e.originator_version): entry_record(e, r.notification.id)
+                for r in recordings
+                if isinstance(e := r.domain_event, Case.Entry)
+            }
+        for case in group.cases.values():
+            if case is not None:
+                self.cases.put(case)
+        return outcomes
+
+    def _stored_claim(self, store: LedgerStore, key: IdempotencyKey) -> _Claim:
+        ref = _Ref(key.case_id, key.case_version, created=False)
+
+        def original() -> Mapping[str, Any]:
+            return next(r.event for r in store.timeline(ref.case_id) if r.case_version == ref.case_version)
+
+        return _Claim(
+            key.digest, key.sealed, ref, lambda: store.confidential(ref.case_id).salts(ref.case_version), original
+        )
+
+    # -- one request ------------------------------------------------------------------------------------------
+    def _judge(self, request: _Request, draft: _Draft, now: datetime) -> list[_Ref]:
+        """The request's events applied to its draft, in order; the first refusal refuses it all."""
+        writer, several = request.writer, len(request.items) > 1
         refs: list[_Ref] = []
-        for index, s in enumerate(submissions):
-            source, event_id, case_id = s.event["source"], s.event["id"], s.event["subject"]
-            paths = self.catalog.confidential_paths(s.event)
-            prior = claimed.get((source, event_id)) or self._stored_claim(source, event_id)
+        for index, item in enumerate(request.items):
+            source, event_id, case_id = item.event["source"], item.event["id"], item.event["subject"]
+            pointer = f"#/{index}/id" if several else "#/id"
+            prior = draft.claim(source, event_id)
             if prior is not None:
-                if not self._sees(writer, s, prior.ref.case_id, cases):
+                if not self._sees(writer, item.submission, draft.case(prior.ref.case_id)):
                     raise IdempotencyConflict(
                         f"(source {source!r}, id {event_id!r}) was already used; give this act a new id",
-                        pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
+                        pointer=pointer,
                     )
-                if not _same(prior, s.event, paths):
+                if not _same(prior, item.event, item.paths):
                     raise IdempotencyConflict(
                         f"(source {source!r}, id {event_id!r}) already recorded as case "
                         f"{prior.ref.case_id!r} version {prior.ref.case_version} with other content",
-                        pointer=f"#/{index}/id" if len(submissions) > 1 else "#/id",
+                        pointer=pointer,
                         case_id=prior.ref.case_id,
                         case_version=prior.ref.case_version,
                     )
                 refs.append(replace(prior.ref, created=False))
                 continue
-            if case_id not in cases:
-                cases[case_id] = self.store.case(case_id)
-            case = cases[case_id]
-            if expected_version is not None:
+            case = draft.case(case_id)
+            if request.expected_version is not None:
                 # A case the writer may not see is at version 0 for it, exactly as a case that does not exist.
-                current = case.version if case and self._sees(writer, s, case_id, cases) else 0
-                if current != expected_version:
+                current = case.version if case and self._sees(writer, item.submission, case) else 0
+                if current != request.expected_version:
                     raise PreconditionFailed(
-                        f"case {case_id!r} is at version {current}, If-Match asked for {expected_version}",
+                        f"case {case_id!r} is at version {current}, If-Match asked for {request.expected_version}",
                         case_id=case_id,
                         current_version=current,
                     )
-            self._still_stored(s.erases)
-            sealed = seal(s.event, paths)
-            at = index if len(submissions) > 1 else None
-            case = self._apply(case, replace(s, event=sealed.event), writer, now, at)
-            cases[case_id] = case
+            self._still_stored(draft, item.submission.erases)
+            sealed = item.sealed
+            at = index if several else None
+            case = self._apply(case, replace(item.submission, event=sealed.event), writer, now, at)
+            draft.cases[case_id] = case
             ref = _Ref(case_id, case.version, created=True)
-            digest = sha256_hex(sealed.event)
-            keys.append(
+            draft.keys.append(
                 IdempotencyKey.claim(
                     source=source,
                     event_id=event_id,
-                    digest=digest,
+                    digest=item.digest,
                     case_id=case_id,
                     case_version=case.version,
                     recorded_at=now,
                 )
             )
-            values += [StoredValue(ValueRef(case_id, case.version, v.pointer), v) for v in sealed.values]
-            erasures += [Erasure(target, case.version) for target in s.erases]
+            draft.values += [StoredValue(ValueRef(case_id, case.version, v.pointer), v) for v in sealed.values]
+            draft.erasures += [Erasure(target, case.version) for target in item.submission.erases]
             salts = {v.pointer: v.salt for v in sealed.values}
-            claimed[(source, event_id)] = _Claim(digest, True, ref, _given(salts), _given(sealed.event))
+            draft.claims[(source, event_id)] = _Claim(item.digest, True, ref, _given(salts), _given(sealed.event))
             refs.append(ref)
-        # Keys first, case entries last: the highest notification id is then always a case entry.
-        others = also(self.store) if also is not None else ()
-        recordings = self.store.save(
-            *keys,
-            *others,
-            *(c for c in cases.values() if c is not None),
-            confidential=Writes(values, erasures),
-        )
-        created = {
-            (r.domain_event.case_id, r.domain_event.originator_version): entry_record(r.domain_event, r.notification.id)
-            for r in recordings
-            if isinstance(r.domain_event, Case.Entry)
-        }
-        return refs, created
+        return refs
 
-    def _still_stored(self, targets: Sequence[ValueRef]) -> None:
-        """Checked on every attempt: a concurrent erasure of the same value may have committed first."""
+    def _still_stored(self, draft: _Draft, targets: Sequence[ValueRef]) -> None:
+        """Checked on every attempt: a concurrent erasure of the same value may have committed first, or an
+        earlier request of the group erased it."""
         for target in targets:
-            if (target.case_version, target.pointer) not in self.store.confidential(target.case_id).values:
+            erased = target in draft.group.erased or any(e.ref == target for e in draft.erasures)
+            if (
+                erased
+                or (target.case_version, target.pointer) not in draft.group.store.confidential(target.case_id).values
+            ):
                 raise AlreadyErased(
                     f"the value at {target.pointer} of case {target.case_id!r} version {target.case_version} "
                     "was erased already",
@@ -219,24 +450,9 @@ class Appender:
                     case_version=target.case_version,
                 )
 
-    def _stored_claim(self, source: str, event_id: str) -> _Claim | None:
-        key = self.store.key(source, event_id)
-        if key is None:
-            return None
-        ref = _Ref(key.case_id, key.case_version, created=False)
-
-        def original() -> Mapping[str, Any]:
-            return next(r.event for r in self.store.timeline(ref.case_id) if r.case_version == ref.case_version)
-
-        return _Claim(
-            key.digest, key.sealed, ref, lambda: self.store.confidential(ref.case_id).salts(ref.case_version), original
-        )
-
-    def _sees(self, writer: Writer, s: Submission, case_id: str, cases: dict[str, Case | None]) -> bool:
+    @staticmethod
+    def _sees(writer: Writer, s: Submission, case: Case | None) -> bool:
         """Whether the writer may see (and so be told about) the case, judged with the act it posts."""
-        if case_id not in cases:
-            cases[case_id] = self.store.case(case_id)
-        case = cases[case_id]
         return case is not None and writer.may_write(s.event, s.act.name, case.units)
 
     def _apply(self, case: Case | None, s: Submission, writer: Writer, now: datetime, index: int | None) -> Case:
@@ -276,13 +492,14 @@ class Appender:
         case.record(cloudevent=s.event, recorded_at=now, recorded_by=writer.id)
         return case
 
-    def _outcomes(self, refs: list[_Ref], created: dict[tuple[str, int], LedgerRecord]) -> list[Outcome]:
-        """Records of new entries come from the save itself; duplicates are read back once per case."""
-        known = dict(created)
+    def _outcomes(self, accepted: _Accepted) -> list[Outcome]:
+        """Records of new entries come from the save itself; duplicates are read back once per case (in the
+        request's own thread, after the group)."""
+        known = dict(accepted.created)
         out = []
-        for ref in refs:
+        for ref in accepted.refs:
             if (ref.case_id, ref.case_version) not in known:
-                known |= {(r.case_id, r.case_version): r for r in self.store.timeline(ref.case_id)}
+                known |= {(r.case_id, r.case_version): r for r in self.store.get().timeline(ref.case_id)}
             out.append(Outcome(known[(ref.case_id, ref.case_version)], ref.created))
         return out
 

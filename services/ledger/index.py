@@ -4,13 +4,12 @@ has to read the whole ledger to enumerate them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from esledger.ledger.appender import Aggregates, Also
 from esledger.ledger.case import NAMESPACE
-from esledger.ledger.store import LedgerStore
 
 
 def index_id(name: str) -> UUID:
@@ -32,15 +31,15 @@ class NameIndex(Aggregate):
         self.trigger_event(self.Listed, name=name)
 
 
-def names(store: LedgerStore, index: UUID) -> list[str]:
+def names(store: Aggregates, index: UUID) -> list[str]:
     found = store.aggregate(index)
     return list(found.names) if isinstance(found, NameIndex) else []
 
 
-def listing(index: UUID, name: str) -> Callable[[LedgerStore], Sequence[Aggregate]]:
+def listing(index: UUID, name: str) -> Also:
     """What to save with a case's opening act so the index lists it (built afresh on each attempt)."""
 
-    def also(store: LedgerStore) -> Sequence[Aggregate]:
+    def also(store: Aggregates) -> list[Aggregate]:
         found = store.aggregate(index)
         current = found if isinstance(found, NameIndex) else NameIndex._create(NameIndex.Created, id=index)
         current.add(name)

@@ -82,6 +82,8 @@ class LedgerService:
         self.clock = clock
         self.on_append = on_append
         self.validator = EventValidator(catalog, sanctions, timedelta(seconds=max_future_seconds))
+        self.appender = Appender(store, catalog, clock, availability.retry_after_seconds)
+        """The process's one write path: concurrent appends are committed together."""
         self.access_log = AccessLog(
             store,
             availability,
@@ -136,8 +138,7 @@ class LedgerService:
         self, submissions: list[Submission], writer: Writer, expected_version: int | None, also: Also | None = None
     ) -> list[Outcome]:
         with self.availability.guard():
-            appender = Appender(self.store.get(), self.catalog, self.clock, self.availability.retry_after_seconds)
-            outcomes = appender.append(submissions, writer, expected_version, also)
+            outcomes = self.appender.append(submissions, writer, expected_version, also)
         self.on_append()
         return outcomes
 

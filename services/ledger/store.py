@@ -1,25 +1,28 @@
 """Storage: the eventsourcing application over SQLite (embedded default) or PostgreSQL.
 
-The recorders are the library's own, extended by one query (a case's stored events *with* their
+The recorders are the library's own, extended by two queries (a case's stored events *with* their
 notification ids, because a record's global position is the notification id the database assigned at
-commit) and by the confidential values kept apart from the sealed events (``values.py``), written in the
-same transaction as the entries. PostgreSQL keeps the library's table lock on insert
+commit; and the events of several aggregates at once, so the write path reads a whole group's idempotency keys
+and cases in one round trip) and by the confidential values kept apart from the sealed events (``values.py``),
+written in the same transaction as the entries. PostgreSQL keeps the library's table lock on insert
 (``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off), so commit order equals notification order and followers never
-miss an event.
+miss an event; its insert is the library's, sent as one pipeline with a single sync (one round trip).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import contextlib
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+import psycopg
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from eventsourcing.utils import get_topic, strtobool
+from eventsourcing.utils import get_topic, retry, strtobool
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -28,7 +31,7 @@ from esledger.core.append_only import postgres_append_only, sqlite_append_only
 from esledger.core.database import is_postgres, persistence_env
 from esledger.core.record import LedgerRecord
 from esledger.core.tables import PostgresTables, SQLiteTables, ddl
-from esledger.ledger.case import Case, IdempotencyKey, case_uuid, key_uuid
+from esledger.ledger.case import Case, case_uuid
 from esledger.ledger.values import (
     WRITES,
     CaseValues,
@@ -50,6 +53,8 @@ EVENTS_TABLE = "ledger_events"
 insert transaction also sends NOTIFY on a channel of this name."""
 
 ENTRY_TOPICS = (get_topic(Case.Opened), get_topic(Case.Entry))
+SQLITE_IDS_PER_QUERY = 500
+"""Ids per ``IN (…)`` list on SQLite, well under its limit on bound parameters."""
 
 
 class LedgerSQLiteRecorder(ConfidentialValues, SQLiteTables, SQLiteApplicationRecorder):
@@ -90,6 +95,29 @@ class LedgerSQLiteRecorder(ConfidentialValues, SQLiteTables, SQLiteApplicationRe
                 for row in c.fetchall()
             ]
 
+    def select_streams(self, originator_ids: Collection[UUID]) -> list[StoredEvent]:
+        """The stored events of every one of these aggregates, by aggregate and version."""
+        ids = [i.hex for i in originator_ids]
+        out: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for at in range(0, len(ids), SQLITE_IDS_PER_QUERY):
+                chunk = ids[at : at + SQLITE_IDS_PER_QUERY]
+                c.execute(
+                    f"SELECT * FROM {self.events_table_name} WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                out += [
+                    StoredEvent(
+                        originator_id=self.convert_originator_id(row["originator_id"]),
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=row["state"],
+                    )
+                    for row in c.fetchall()
+                ]
+        return out
+
 
 class LedgerPostgresRecorder(ConfidentialValues, PostgresTables, PostgresApplicationRecorder):
     """The library's recorder, append-only in the database, and able to run as a role that may only INSERT
@@ -118,12 +146,54 @@ class LedgerPostgresRecorder(ConfidentialValues, PostgresTables, PostgresApplica
             ddl(f"SELECT {self.lock_function}()"),
         ]
         self._bind(postgres_statements(schema, lambda name: self.table(datastore, name)))
+        self.select_streams_statement = SQL(
+            "SELECT * FROM {}.{} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(Identifier(schema), Identifier(self.events_table_name))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert — the same statements in the same order, the table lock included — in one round
+        trip. The library wraps a psycopg ``transaction()`` in a pipeline, and psycopg nests a pipeline inside
+        such a transaction: every nesting level syncs on its own, seven round trips an append. Here BEGIN, the
+        statements and COMMIT are queued in one pipeline, whose exit is the one sync; a statement that fails
+        (a unique key: a concurrent writer) aborts the rest, and the transaction is rolled back."""
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.cursor() as curs, conn.cursor() as inserting:
+                    with conn.pipeline():
+                        curs.execute(b"BEGIN")
+                        self._insert_events(curs, stored_events, **kwargs)
+                        self._insert_stored_events(inserting, stored_events, **kwargs)
+                        curs.execute(b"COMMIT")
+                    return self._fetch_ids_after_insert_events(inserting, stored_events, **kwargs)
+            finally:
+                if conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.rollback()
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """Runs in the insert's transaction, before the entries themselves (the library's order)."""
         super()._insert_events(curs, stored_events, **kwargs)
         self._write(curs, kwargs.get(WRITES))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_streams(self, originator_ids: Collection[UUID]) -> list[StoredEvent]:
+        """The stored events of every one of these aggregates, by aggregate and version, in one round trip (in
+        a pipeline, psycopg prepares the statement in the same round trip instead of one of its own)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            with conn.pipeline():
+                curs.execute(self.select_streams_statement, (list(originator_ids),), prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_stream(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's stored events in version order, each with its notification id."""
         statement = SQL("SELECT * FROM {}.{} WHERE originator_id = %s ORDER BY originator_version").format(
@@ -165,11 +235,18 @@ class LedgerStore(Application):
         except AggregateNotFoundError:
             return None
 
-    def key(self, source: str, event_id: str) -> IdempotencyKey | None:
-        try:
-            return self.repository.get(key_uuid(source, event_id))
-        except AggregateNotFoundError:
-            return None
+    def aggregates(self, ids: Collection[UUID]) -> dict[UUID, Aggregate]:
+        """Those of these aggregates that exist, as stored now, read in one query (the write path's look-up of
+        a group's idempotency keys and the cases it holds no state of)."""
+        streams: dict[UUID, list[Any]] = {}
+        for stored in self.recorder.select_streams(ids) if ids else ():  # type: ignore[attr-defined]
+            streams.setdefault(stored.originator_id, []).append(self.mapper.to_domain_event(stored))
+        found: dict[UUID, Aggregate] = {}
+        for i, events in streams.items():
+            aggregate: Aggregate | None = project_aggregate(None, events)
+            if aggregate is not None:
+                found[i] = aggregate
+        return found
 
     def confidential(self, case_id: str) -> CaseValues:
         """The case's confidential values (and which were erased), kept apart from its sealed events."""

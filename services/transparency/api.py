@@ -1,4 +1,6 @@
-"""HTTP interface of the Merkle log: signed checkpoints, the public key, and RFC 9162 proofs."""
+"""HTTP interface of the Merkle log: stored checkpoints and RFC 9162 proofs (``transparency_router``, the
+ledger role: reads only, no key), and what needs the signing key (``sequencer_router``, the log role):
+checkpoints signed on demand, the public key, and the sequencer's health."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from esledger.transparency.models import (
     CheckpointList,
     ConsistencyProof,
     InclusionProof,
+    LogHealth,
 )
-from esledger.transparency.service import TransparencyService
+from esledger.transparency.service import Sequencer, TransparencyService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
 from esledger.web.responses import JSON
@@ -44,7 +47,7 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         response_class=PlainTextResponse,
         responses={
             **_text(SIGNED_NOTE, "a C2SP checkpoint, signed note"),
-            **problem_responses(StorageUnavailable, *AUTH_ERRORS),
+            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
         },
     )
     def latest(_: Annotated[Scope, requires(Permission.READ_LOG)]) -> Response:
@@ -64,26 +67,6 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
         return JSON({"checkpoints": [_json(c) for c in log.history(at_most, limit)]})
-
-    @router.post(
-        "/v1/checkpoints",
-        status_code=201,
-        summary="Integrate everything committed and sign now",
-        responses={201: {"model": Checkpoint}, **problem_responses(StorageUnavailable, *AUTH_ERRORS)},
-    )
-    def make(_: Annotated[Scope, requires(Permission.MAKE_CHECKPOINT)]) -> Response:
-        return JSON(_json(log.checkpoint_now()), status_code=201)
-
-    @router.get(
-        "/v1/checkpoints/key",
-        summary="The log's public key (signed-note verifier key)",
-        response_class=PlainTextResponse,
-        responses=_text(VERIFIER_KEY, "a signed-note verifier key; X-Development-Key: true marks a development key"),
-    )
-    def key() -> Response:
-        return PlainTextResponse(
-            log.signer.verifier_key + "\n", headers={"X-Development-Key": "true"} if log.signer.development else {}
-        )
 
     @router.get(
         "/v1/proofs/inclusion",
@@ -114,5 +97,40 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         second: Annotated[int, Query(alias="to", ge=1)],
     ) -> Response:
         return JSON(log.consistency(first, second))
+
+    return router
+
+
+def sequencer_router(sequencer: Sequencer) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(
+        "/v1/checkpoints",
+        status_code=201,
+        summary="Integrate everything committed and sign now",
+        responses={201: {"model": Checkpoint}, **problem_responses(StorageUnavailable, *AUTH_ERRORS)},
+    )
+    def make(_: Annotated[Scope, requires(Permission.MAKE_CHECKPOINT)]) -> Response:
+        return JSON(_json(sequencer.checkpoint_now()), status_code=201)
+
+    @router.get(
+        "/v1/checkpoints/key",
+        summary="The log's public key (signed-note verifier key)",
+        response_class=PlainTextResponse,
+        responses=_text(VERIFIER_KEY, "a signed-note verifier key; X-Development-Key: true marks a development key"),
+    )
+    def key() -> Response:
+        signer = sequencer.signer
+        return PlainTextResponse(
+            signer.verifier_key + "\n", headers={"X-Development-Key": "true"} if signer.development else {}
+        )
+
+    @router.get(
+        "/v1/log/health",
+        summary="How far the Merkle log is behind the ledger; its latest checkpoint; the sequencer's state",
+        responses={200: {"model": LogHealth}, **problem_responses(StorageUnavailable, *AUTH_ERRORS)},
+    )
+    def health(_: Annotated[Scope, requires(Permission.READ_HEALTH)]) -> Response:
+        return JSON(sequencer.health())
 
     return router

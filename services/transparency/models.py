@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from esledger.web.openapi import DocModel
+from esledger.web.openapi import DocModel, omitted
 
 B64 = "[A-Za-z0-9+/]"
 SIGNED_NOTE = rf"^[^\n]+\n(0|[1-9][0-9]*)\n{B64}{{43}}=\n([^\n]+\n)*\n(— [^\n ]+ {B64}+={{0,2}}\n)+$"
@@ -52,3 +52,26 @@ class ConsistencyProof(DocModel):
     from_root: Hash
     to_root: Hash
     consistency_path: list[Hash]
+
+
+class CheckpointHead(DocModel):
+    tree_size: int = Field(ge=0)
+    signed_at: datetime
+
+
+class LogHealth(DocModel):
+    """How far the Merkle log is behind the ledger; the sequencer's state when this process runs it (with
+    ``esledger serve --workers N`` the followers run in the parent process, not in the one answering)."""
+
+    position: int = Field(ge=0, description="the last ledger position integrated")
+    head: int = Field(ge=0, description="the ledger's highest position")
+    lag: int = Field(ge=0)
+    tree_size: int = Field(ge=0, description="leaves in the log")
+    checkpoint: CheckpointHead | None = Field(description="the latest signed checkpoint (null: none yet)")
+    follower: str = omitted("the follower's name, when this process runs the sequencer")
+    restarts: int = omitted("how often the follower restarted, when this process runs it")
+    last_error: str | None = omitted("the follower's last error (null: none), when this process runs it")
+    integrations: int = omitted(
+        "integration transactions this process committed since it started (a burst of appends: one)"
+    )
+    integrated: int = omitted("entries those integrations added")

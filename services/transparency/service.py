@@ -1,5 +1,7 @@
-"""The Merkle log as the API and CLI see it: a sequencer step that integrates every case entry in commit
-order and signs checkpoints (periodically, and on demand), and RFC 9162 proofs read from the stored nodes."""
+"""The Merkle log as the API and CLI see it. ``TransparencyService`` reads it: stored checkpoints and RFC 9162
+proofs from the stored nodes (the ledger role serves these; no key needed). ``Sequencer`` also writes it:
+integrates every case entry in commit order and signs checkpoints, periodically and on demand (the log role,
+which holds the signing key)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from eventsourcing.persistence import Tracking
 from esledger.core.availability import Availability
 from esledger.core.encoding import b64
 from esledger.core.errors import InvalidArgument, NotFound
+from esledger.core.following import Follower
 from esledger.core.instants import Clock, format_instant
 from esledger.core.storage import Handle
 from esledger.ledger.case import unit_codes
@@ -22,16 +25,8 @@ from esledger.transparency.leaf import record_leaf_hash
 from esledger.transparency.logstore import TRACKING_NAME, MerkleStore, StoredCheckpoint
 from esledger.transparency.signer import Signer
 
-
-def integrate_next(store: LedgerStore, log: MerkleStore, batch: int = 500) -> int:
-    """Append the next ledger entries after the log's position as leaves; how many were read."""
-    records = store.feed(log.position(), batch)
-    if records:
-        log.integrate(
-            [(r.position, record_leaf_hash(r.to_json())) for r in records],
-            Tracking(TRACKING_NAME, records[-1].position),
-        )
-    return len(records)
+BATCH = 5000
+"""Most entries one integration reads and commits: a burst is one transaction, a backlog a few, each short."""
 
 
 def sign_checkpoint(log: MerkleStore, signer: Signer, signed_at: str) -> StoredCheckpoint:
@@ -48,45 +43,23 @@ def sign_checkpoint(log: MerkleStore, signer: Signer, signed_at: str) -> StoredC
 
 
 class TransparencyService:
-    def __init__(
-        self,
-        log: Handle[MerkleStore],
-        store: Handle[LedgerStore],
-        availability: Availability,
-        signer: Signer,
-        clock: Clock,
-        *,
-        checkpoint_interval_seconds: float,
-    ) -> None:
+    """The log's reads: what the sequencer stored, and proofs from it."""
+
+    def __init__(self, log: Handle[MerkleStore], store: Handle[LedgerStore], availability: Availability) -> None:
         self.log = log
         self.store = store
         self.availability = availability
-        self.signer = signer
-        self.clock = clock
-        self.checkpoint_interval_seconds = checkpoint_interval_seconds
-        self._lock = threading.Lock()
-        self._last_signed = 0.0
-
-    def sequence(self) -> int:
-        """The sequencer's step: integrate the next batch, and sign when the interval has passed."""
-        n = integrate_next(self.store.get(), self.log.get())
-        if time.monotonic() - self._last_signed >= self.checkpoint_interval_seconds:
-            self._last_signed = time.monotonic()
-            sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()))
-        return n
 
     # -- checkpoints ----------------------------------------------------------------------------------------
-    def checkpoint_now(self) -> StoredCheckpoint:
-        """Integrate everything committed so far and sign the tree head."""
-        with self._lock, self.availability.guard():
-            while integrate_next(self.store.get(), self.log.get()):
-                pass
-            return sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()))
-
     def latest(self) -> StoredCheckpoint:
         with self.availability.guard():
             latest = self.log.get().latest_checkpoint()
-        return latest or self.checkpoint_now()
+        if latest is None:
+            raise NotFound(
+                "no checkpoint signed yet: the log signs one as soon as it runs, then every "
+                "ESLEDGER_CHECKPOINT_INTERVAL_SECONDS while the tree grows (POST /v1/checkpoints signs now)"
+            )
+        return latest
 
     def stored_checkpoint(self, size: int) -> StoredCheckpoint:
         with self.availability.guard():
@@ -119,7 +92,7 @@ class TransparencyService:
             if leaf is None or not self._visible(position, reader):
                 raise NotFound(
                     f"no case entry at position {position} in the log (not an entry, or not integrated "
-                    "yet: POST /v1/checkpoints integrates everything)"
+                    "yet: the log integrates new entries within a second; POST /v1/checkpoints at once)"
                 )
             size = self._tree_size(log, tree_size)
             if leaf.index >= size:
@@ -162,3 +135,84 @@ class TransparencyService:
                     "to_root": b64(merkle.root(second, nodes)),
                     "consistency_path": [b64(h) for h in merkle.consistency_proof(first, second, nodes)],
                 }
+
+
+class Sequencer(TransparencyService):
+    """The log's writer: integrates what the ledger committed, in groups (its follower gathers a burst of
+    appends into one step), and signs a checkpoint every ``checkpoint_interval_seconds`` when the tree grew.
+    Integration is exactly once whatever runs beside it: each group commits with its tracking position, and a
+    group another sequencer integrated first changes nothing."""
+
+    def __init__(
+        self,
+        log: Handle[MerkleStore],
+        store: Handle[LedgerStore],
+        availability: Availability,
+        signer: Signer,
+        clock: Clock,
+        *,
+        checkpoint_interval_seconds: float,
+    ) -> None:
+        super().__init__(log, store, availability)
+        self.signer = signer
+        self.clock = clock
+        self.checkpoint_interval_seconds = checkpoint_interval_seconds
+        self.follower: Follower | None = None
+        """The follower running ``step`` in this process, if this process runs it (its state is in health)."""
+        self.integrations = 0
+        """Integration transactions this process committed (each one group of entries)."""
+        self.integrated = 0
+        self._lock = threading.Lock()
+        self._last_signed = 0.0
+
+    def step(self) -> int:
+        """The follower's step: integrate everything pending (bounded by ``BATCH``) in one transaction, and
+        sign when the interval has passed; how many entries it read."""
+        with self._lock:
+            n = self._integrate()
+            if time.monotonic() - self._last_signed >= self.checkpoint_interval_seconds:
+                self._last_signed = time.monotonic()
+                sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()))
+        return n
+
+    def _integrate(self) -> int:
+        """Append the ledger entries after the log's position (up to ``BATCH``) as leaves, in one transaction;
+        how many were read."""
+        log = self.log.get()
+        records = self.store.get().feed(log.position(), BATCH)
+        leaves = [(r.position, record_leaf_hash(r.to_json())) for r in records]
+        if leaves and log.integrate(leaves, Tracking(TRACKING_NAME, records[-1].position)) >= 0:
+            self.integrations += 1
+            self.integrated += len(leaves)
+        return len(records)
+
+    def checkpoint_now(self) -> StoredCheckpoint:
+        """Integrate everything committed so far and sign the tree head."""
+        with self._lock, self.availability.guard():
+            while self._integrate():
+                pass
+            return sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()))
+
+    def health(self) -> dict[str, Any]:
+        """How far the log is behind the ledger, its latest checkpoint, and the follower's state when this
+        process runs it."""
+        with self.availability.guard():
+            log = self.log.get()
+            position, size, latest = log.position(), log.size(), log.latest_checkpoint()
+            head = self.store.get().head()
+        out: dict[str, Any] = {
+            "position": position,
+            "head": head,
+            "lag": max(head - position, 0),
+            "tree_size": size,
+            "checkpoint": None if latest is None else {"tree_size": latest.size, "signed_at": latest.signed_at},
+        }
+        if self.follower is not None:
+            out |= {
+                "follower": self.follower.name,
+                "restarts": self.follower.restarts,
+                "last_error": self.follower.last_error,
+                "integrations": self.integrations,
+                "integrated": self.integrated,
+            }
+        return out

@@ -3,6 +3,7 @@ embedded mode, announced as such (checkpoints signed with it prove nothing to an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -34,11 +35,17 @@ class Signer:
 
 
 def write_key_file(path: Path, signer_key_text: str) -> None:
-    """Write a new private key file readable by its owner only; never overwrite one."""
+    """Write a new private key file readable by its owner only; never overwrite one (FileExistsError). Written
+    aside, then linked into place, so a process starting beside this one never reads a half-written key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(signer_key_text + "\n")
+    aside = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(signer_key_text + "\n")
+        os.link(aside, path)
+    finally:
+        aside.unlink()
 
 
 def load_signer(key_file: Path | None, dev_key_file: Path, origin: str) -> Signer:
@@ -48,12 +55,13 @@ def load_signer(key_file: Path | None, dev_key_file: Path, origin: str) -> Signe
             name, key = parse_signer_key(key_file.read_text("utf-8"))
             return Signer(name, key)
         if not dev_key_file.exists():
-            write_key_file(dev_key_file, generate_signer_key(origin)[0])
-            logger.warning(
-                "generated a DEVELOPMENT signing key: checkpoints signed with it are for testing; "
-                "set ESLEDGER_SIGNING_KEY_FILE in production",
-                extra={"key_file": str(dev_key_file)},
-            )
+            with contextlib.suppress(FileExistsError):  # another process of the deployment made it first
+                write_key_file(dev_key_file, generate_signer_key(origin)[0])
+                logger.warning(
+                    "generated a DEVELOPMENT signing key: checkpoints signed with it are for testing; "
+                    "set ESLEDGER_SIGNING_KEY_FILE in production",
+                    extra={"key_file": str(dev_key_file)},
+                )
         name, key = parse_signer_key(dev_key_file.read_text("utf-8"))
         return Signer(name, key, development=True)
     except (OSError, NoteError) as exc:

@@ -1,23 +1,28 @@
-"""The HTTP service: the routers of the process's parts (the ledger, the Merkle log, the read side), one
-problem+json error shape, liveness, and the meaning of every problem type. The parts come built from the
-composition root (``esledger.bootstrap``); the app starts and stops them with its lifespan."""
+"""The HTTP service: the routers of the parts the process's role carries (the ledger, the log's reads, the
+log's sequencer, the read side) and nothing else, so a role's OpenAPI document lists only what it answers;
+one problem+json error shape, liveness, each role's health, and the meaning of every problem type. The parts
+come built from the composition root (``esledger.bootstrap``); the app starts and stops them with its
+lifespan."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from esledger.access.api import principals_router
+from esledger.access.policy import Permission, Scope
 from esledger.bootstrap import System
-from esledger.core.errors import NotFound
+from esledger.core.errors import NotFound, StorageUnavailable
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
-from esledger.transparency.api import transparency_router
-from esledger.web.models import Health, ProblemTypeInfo
+from esledger.transparency.api import sequencer_router, transparency_router
+from esledger.web.auth import AUTH_ERRORS, requires
+from esledger.web.models import Health, LedgerHealth, ProblemTypeInfo
 from esledger.web.openapi import UNEXPECTED, install_openapi, problem_responses
 from esledger.web.problems import TYPES, install_problem_handlers
 from esledger.web.responses import JSON
@@ -45,15 +50,18 @@ def create_app(system: System) -> FastAPI:
     settings = system.settings
     if system.ledger is not None:
         app.include_router(ledger_router(system.ledger, settings.max_body_bytes, settings.max_batch_events))
+        app.include_router(principals_router(system.access.registry))
+        _ledger_health(app, system)
     if system.transparency is not None:
         app.include_router(transparency_router(system.transparency))
+    if system.sequencer is not None:
+        app.include_router(sequencer_router(system.sequencer))
     if system.projections is not None:
         app.include_router(projections_router(system.projections))
-    app.include_router(principals_router(system.access.registry))
 
     @app.get("/healthz", summary="Liveness: the process answers", responses={200: {"model": Health}})
     def health() -> Response:
-        return JSON({"status": "ok"})
+        return JSON({"status": "ok", "role": system.role})
 
     @app.get(
         "/problems/{slug}",
@@ -67,3 +75,18 @@ def create_app(system: System) -> FastAPI:
         return JSON({"type": f"/problems/{slug}", "title": t.title, "status": t.status, "advice": t.advice})
 
     return app
+
+
+def _ledger_health(app: FastAPI, system: System) -> None:
+    """The ledger role's health: the database answers, and the ledger's head (the followers' lag is in
+    their own roles' health)."""
+    storage = system.storage
+
+    @app.get(
+        "/v1/ledger/health",
+        summary="The ledger's database answers; its highest position",
+        responses={200: {"model": LedgerHealth}, **problem_responses(StorageUnavailable, *AUTH_ERRORS)},
+    )
+    def ledger_health(_: Annotated[Scope, requires(Permission.READ_HEALTH)]) -> Response:
+        with storage.availability.guard():
+            return JSON({"head": storage.store.get().head()})

@@ -13,6 +13,13 @@ class Health(DocModel):
     """The process answers (liveness: nothing about the ledger's content, which needs a principal)."""
 
     status: Literal["ok"]
+    role: Literal["all", "ledger", "projections", "log"] = Field(description="what this process serves")
+
+
+class LedgerHealth(DocModel):
+    """The ledger's database answers."""
+
+    head: int = Field(ge=0, description="the highest position stored")
 
 
 class ProblemTypeInfo(DocModel):

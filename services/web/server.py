@@ -6,29 +6,44 @@ requests at once the server answers 503 at once instead of queueing without boun
 
 uvicorn closes idle connections only after a response, so the header deadline is added to its HTTP/1.1
 protocol here; the body deadline is an ASGI middleware, so it answers as the app does (problem+json).
+
+``serve_workers`` runs N API processes on one listening socket (uvicorn's supervisor, which restarts a
+worker that dies); they carry no followers, so the followers run once, in the calling process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
 
+from esledger.bootstrap import Role, bootstrap
+from esledger.core.logs import configure_logging
 from esledger.settings import Settings
+from esledger.web.app import create_app
 from esledger.web.problems import RequestTimeout
+
+
+class ServerConfig(uvicorn.Config):
+    """uvicorn's configuration with the header deadline: a module-level class, so a worker process can be
+    spawned with it (it is pickled)."""
+
+    header_timeout: float = 10.0
 
 
 class HeaderDeadline(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing a connection that has not sent a request's headers in time."""
 
-    header_timeout: float = 10.0
-
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._deadline: asyncio.TimerHandle | None = self.loop.call_later(self.header_timeout, self._expire)
+        timeout = self.config.header_timeout if isinstance(self.config, ServerConfig) else ServerConfig.header_timeout
+        self._deadline: asyncio.TimerHandle | None = self.loop.call_later(timeout, self._expire)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -79,13 +94,37 @@ class BodyDeadline:
 
 def config(app: Any, host: str, port: int, settings: Settings) -> uvicorn.Config:
     """The server's configuration: the app behind the body deadline, the protocol with the header deadline."""
-    protocol = type("Protocol", (HeaderDeadline,), {"header_timeout": settings.http_header_timeout_seconds})
-    return uvicorn.Config(
-        BodyDeadline(app, settings.http_body_timeout_seconds),
+    return _config(BodyDeadline(app, settings.http_body_timeout_seconds), host, port, settings)
+
+
+def _config(app: Any, host: str, port: int, settings: Settings, **more: Any) -> ServerConfig:
+    server = ServerConfig(
+        app,
         host=host,
         port=port,
-        http=protocol,
+        http=HeaderDeadline,
         timeout_keep_alive=int(settings.http_keepalive_seconds),
         limit_concurrency=settings.http_max_concurrency,
         log_config=None,
+        **more,
     )
+    server.header_timeout = settings.http_header_timeout_seconds
+    return server
+
+
+def serve_workers(
+    role: Role, settings: Settings, host: str, port: int, workers: int, announce: Callable[[str], None]
+) -> None:
+    """Serve the role's API from ``workers`` processes until a signal stops them (each builds its own parts,
+    without followers); ``announce`` tells the operator's key if a worker's start registers it."""
+    app = functools.partial(worker_app, role, settings, announce)
+    server = _config(app, host, port, settings, factory=True, workers=workers)
+    Multiprocess(server, sockets=[server.bind_socket()]).run()
+
+
+def worker_app(role: Role, settings: Settings, announce: Callable[[str], None]) -> ASGIApp:
+    """The app of one worker process (called there, by uvicorn)."""
+    configure_logging(settings.logging_format, settings.logging_level)
+    system = bootstrap(settings, role=role, follow=False)
+    system.announce = announce
+    return BodyDeadline(create_app(system), settings.http_body_timeout_seconds)

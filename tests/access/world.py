@@ -338,7 +338,7 @@ TIMELINE_READERS = frozenset({"inspector", "supervisor", "reviewer", "observer"}
 ANALYSTS = frozenset({"inspector", "supervisor", "reviewer"})
 """Replays and statistics: an inspector's reads (a supervisor's too), and a reviewer's."""
 OPERATORS = frozenset({"reviewer", "admin"})
-"""The log's checkpoints on demand and the read model's health: operations on no case's content."""
+"""The log's checkpoints on demand and each role's health: operations on no case's content."""
 ADMIN = frozenset({"admin"})
 REVIEWER = frozenset({"reviewer"})
 """The global feed, the access log and erasing a confidential value: a reviewer's alone."""
@@ -368,6 +368,8 @@ SPEC: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/checkpoints"): Operation(EVERY_ROLE, calls=one("GET", "/v1/checkpoints")),
     ("POST", "/v1/checkpoints"): Operation(OPERATORS, ok=201, calls=one("POST", "/v1/checkpoints")),
     ("GET", "/v1/projections/health"): Operation(OPERATORS, calls=one("GET", "/v1/projections/health")),
+    ("GET", "/v1/log/health"): Operation(OPERATORS, calls=one("GET", "/v1/log/health")),
+    ("GET", "/v1/ledger/health"): Operation(OPERATORS, calls=one("GET", "/v1/ledger/health")),
     ("GET", "/v1/principals"): Operation(ADMIN, calls=one("GET", "/v1/principals"), about_principals=True),
     ("POST", "/v1/principals"): Operation(
         ADMIN,
