@@ -29,7 +29,7 @@ from esledger.ledger.catalog import Catalog
 from esledger.ledger.service import LedgerService
 from esledger.ledger.store import EVENTS_TABLE, LedgerStore, open_store
 from esledger.projections import readmodel
-from esledger.projections.projection import catch_up
+from esledger.projections.projection import Projector, catch_up
 from esledger.projections.readmodel import PostgresReadModel, ReadModel, SQLiteReadModel
 from esledger.projections.service import ProjectionService
 from esledger.rulefiles import load_organisations, load_policy, load_sanctions
@@ -154,19 +154,19 @@ def bootstrap(
 
     if role in ("all", "projections"):
         follower = None
+        hidden = frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal)
+        projector = Projector(load_policy(settings, schemas, catalog), clock, hidden)
         if follow:
             follower = Follower(
-                "projection", lambda: catch_up(storage.store.get(), storage.read_model.get()), listen=listen
+                "projection", lambda: catch_up(storage.store.get(), storage.read_model.get(), projector), listen=listen
             )
             system.followers.append(follower)
         system.projections = ProjectionService(
             storage.read_model,
             storage.store,
             storage.availability,
-            load_policy(settings, schemas, catalog),
-            clock,
+            projector,
             max_wait_seconds=settings.max_wait_seconds,
-            hidden_kinds=frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal),
             follower=follower,
         )
     if role in ("all", "ledger"):
