@@ -52,7 +52,7 @@ from bench.harness import (
     latency_ms,
     say,
 )
-from esledger.bootstrap import Storage
+from esledger.bootstrap import Storage, bootstrap
 from esledger.projections.rebuild import rebuild
 from esledger.settings import Settings
 
@@ -329,6 +329,8 @@ def catchup(dbs: Databases, workdir: Path, o: argparse.Namespace) -> dict:
     say(f"  loading {o.catchup_events:,} events ({count:,} cases)")
     events = served(url, workdir / "catchup", lambda server, key: load(server, key, "GR-C", 0, count))
     storage = Storage(Settings(database_url=url))
+    projections = bootstrap(Settings(database_url=url), role="projections", follow=False).projections
+    assert projections is not None
     last = time.perf_counter()
 
     def progress(position: int, head: int) -> None:
@@ -340,7 +342,7 @@ def catchup(dbs: Databases, workdir: Path, o: argparse.Namespace) -> dict:
     say("  rebuilding the read model from zero")
     try:
         started = time.perf_counter()
-        rebuild(storage.store.get(), storage.read_model.get(), progress)
+        rebuild(storage.store.get(), storage.read_model.get(), projections.projector, progress)
         seconds = time.perf_counter() - started
     finally:
         storage.close()

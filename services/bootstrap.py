@@ -34,7 +34,7 @@ from esledger.ledger.catalog import Catalog
 from esledger.ledger.service import LedgerService
 from esledger.ledger.store import EVENTS_TABLE, LedgerStore, open_store
 from esledger.projections import readmodel
-from esledger.projections.projection import catch_up
+from esledger.projections.projection import Projector, catch_up
 from esledger.projections.readmodel import PostgresReadModel, ReadModel, SQLiteReadModel
 from esledger.projections.service import ProjectionService
 from esledger.rulefiles import load_organisations, load_policy, load_sanctions
@@ -174,14 +174,14 @@ def bootstrap(
         system.ledger = ledger
         system.transparency = TransparencyService(storage.merkle, storage.store, storage.availability)
     if carries(role, "projections"):
+        hidden = frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal)
+        projector = Projector(load_policy(settings, schemas, catalog), clock, hidden)
         system.projections = ProjectionService(
             storage.read_model,
             storage.store,
             storage.availability,
-            load_policy(settings, schemas, catalog),
-            clock,
+            projector,
             max_wait_seconds=settings.max_wait_seconds,
-            hidden_kinds=frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal),
         )
     if carries(role, "log"):
         system.sequencer = Sequencer(
@@ -203,14 +203,14 @@ def followers_of(system: System) -> list[Follower]:
     storage, settings = system.storage, system.settings
     listen = (settings.database_url, EVENTS_TABLE) if is_postgres(settings.database_url) else None
     followers = []
-    if system.projections is not None:
+    if (projections := system.projections) is not None:
         projection = Follower(
             "projection",
-            lambda: catch_up(storage.store.get(), storage.read_model.get()),
+            lambda: catch_up(storage.store.get(), storage.read_model.get(), projections.projector),
             listen=listen,
             gather=PROJECTION_GATHER_SECONDS,
         )
-        system.projections.follower = projection
+        projections.follower = projection
         followers.append(projection)
     if system.sequencer is not None:
         sequencer = Follower(

@@ -12,10 +12,11 @@ from psycopg import sql
 from esledger.bootstrap import Storage
 from esledger.core.database import connect, is_postgres, schema_of
 from esledger.core.errors import InvalidArgument
+from esledger.projections.readmodel import PARTS
 
 LEDGER_TABLES = ("ledger_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints", "confidential_erasures")
 ERASABLE_TABLES = ("confidential_values",)
-WORKING_TABLES = ("projections_records", "projections_cases", "projections_tracking", "merklelog_tracking")
+WORKING_TABLES = (*(f"projections_{part}" for part in PARTS), "projections_tracking", "merklelog_tracking")
 
 
 def grant_app_role(storage: Storage, role: str, password: str | None = None) -> list[str]:

@@ -250,7 +250,10 @@ def rebuild_projections(database: DatabaseOption = None) -> None:
             bar.update(position - bar.pos)
 
         with parts.storage.availability.guard():
-            position = rebuild(parts.storage.store.get(), parts.storage.read_model.get(), progress)
+            assert parts.projections is not None  # the projections role has them
+            position = rebuild(
+                parts.storage.store.get(), parts.storage.read_model.get(), parts.projections.projector, progress
+            )
     typer.echo(f"read model rebuilt up to ledger position {position}")
 
 

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
-from esledger.domain.calendar import Calendar
-from esledger.domain.deadlines import Deadline, Status, evaluate
+from esledger.core.instants import parse_instant
+from esledger.domain.calendar import BEIJING, Calendar, beijing_date
+from esledger.domain.deadlines import Deadline, Status, days_left, evaluate
 from esledger.domain.findings import (
     Finding,
     Sanction,
@@ -125,6 +127,11 @@ class Policy:
     def effective_rulesets(self) -> tuple[RuleSet, ...]:
         """The rule sets with the policy's own rules (art11.notice, art15.refer) added to each set that has
         no rule of that id."""
+        return self._effective_rulesets
+
+    @cached_property
+    def _effective_rulesets(self) -> tuple[RuleSet, ...]:
+        """Built once per policy: every view evaluates them."""
         return tuple(replace(s, rules=(*s.rules, *self._missing_rules(s))) for s in self.rulesets)
 
     def _missing_rules(self, ruleset: RuleSet) -> list[Rule]:
@@ -342,3 +349,53 @@ def _view(
         as_of=as_of,
         snapshot=case,
     )
+
+
+def present(view: Mapping[str, Any], at: datetime, calendar: Calendar) -> dict[str, Any]:
+    """The JSON of a case's view at `at`, from the JSON of its view at an earlier instant whose `next_change`
+    is after `at`: only the instant and the days left of pending deadlines differ between the two."""
+    return {
+        **view,
+        "as_of": instant_json(at),
+        "deadlines": [present_deadline(d, at, calendar) for d in view["deadlines"]],
+    }
+
+
+def present_deadline(deadline: Mapping[str, Any], at: datetime, calendar: Calendar) -> dict[str, Any]:
+    """A deadline's JSON at `at` (see `present`): a pending one counts its days left from `at`."""
+    if deadline["status"] != Status.PENDING:
+        return dict(deadline)
+    days, working = days_left(date.fromisoformat(deadline["last_day"]), at, calendar)
+    return {**deadline, "calendar_days_left": days, "working_days_left": working}
+
+
+def next_change(
+    view: CaseView | None, records: Iterable[Mapping[str, Any]], policy: Policy, at: datetime
+) -> datetime | None:
+    """The earliest instant after `at` at which the case's view, as `present` shows it, may differ from its
+    view at `at` by the clock alone (None: never): a record recorded after `at` becomes known (`records` are
+    the case's and those of the cases its findings read), a pending deadline falls due (breached, or red when
+    provisional; an escalation it triggers starts), or one comes within the yellow warning.
+
+    Nothing else in a view depends on the instant: acts, statuses, units and findings are read from the
+    records known at it, and a deadline is judged against its due instant."""
+    changes = [t for r in records if (t := parse_instant(r["recorded_at"])) > at]
+    for v in view.deadlines if view is not None else ():
+        d = v.deadline
+        if d.status is Status.PENDING and d.period is not None:
+            changes.append(d.period.due)
+            yellow = yellow_from(d.period.last_day, policy.yellow_working_days, at, policy.calendar)
+            if yellow is not None:
+                changes.append(yellow)
+    return min(changes, default=None)
+
+
+def yellow_from(last_day: date, yellow_working_days: int, at: datetime, calendar: Calendar) -> datetime | None:
+    """The instant (a Beijing midnight after `at`) from which a deadline pending until `last_day` has at most
+    `yellow_working_days` working days left; None when it has no more than that at `at` already."""
+    today = beijing_date(at)
+    day, left = last_day, 0  # left: working days after `day` up to the last day
+    while day > today and left + calendar.is_working_day(day) <= yellow_working_days:
+        left += calendar.is_working_day(day)
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=BEIJING) if day > today else None

@@ -360,13 +360,19 @@ def _judged(
             candidate_finding=rule.on_breach if status is Status.MET_LATE else None,
         )
     if as_of < due:
-        today = beijing_date(as_of)
-        days_left = (period.last_day - today).days
-        working_left = sum(calendar.is_working_day(today + timedelta(days=n)) for n in range(1, days_left + 1))
-        return replace(base, status=Status.PENDING, calendar_days_left=days_left, working_days_left=working_left)
+        days, working = days_left(period.last_day, as_of, calendar)
+        return replace(base, status=Status.PENDING, calendar_days_left=days, working_days_left=working)
     if base.provisional:
         return replace(base, status=Status.PROVISIONAL)
     return replace(base, status=Status.BREACHED, candidate_finding=rule.on_breach)
+
+
+def days_left(last_day: date, as_of: datetime, calendar: Calendar) -> tuple[int, int]:
+    """Calendar and working days after as_of's Beijing date up to the last day (both 0 on the last day): the
+    only part of a pending deadline that changes from one day to the next."""
+    today = beijing_date(as_of)
+    days = (last_day - today).days
+    return days, sum(calendar.is_working_day(today + timedelta(days=n)) for n in range(1, days + 1))
 
 
 def _related(rule: Rule, trigger: KnownAct, by_occurrence: list[KnownAct]) -> KnownAct | None:

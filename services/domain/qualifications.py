@@ -47,6 +47,10 @@ REINSTATED = "qualification.reinstated"
 REVOKED = "qualification.revoked"
 LOSS_OF_QUALIFICATION = "loss_of_enforcement_qualification"
 KEY = "art5_5.unqualified"
+CERTIFICATE = "certificate_number"
+"""Where qualification.granted names its certificate."""
+PERSON_CERTIFICATE = "enforcement_cert_no"
+"""Where a person (common.v1) names the certificate they carry."""
 
 
 @dataclass(frozen=True)
@@ -138,15 +142,51 @@ def needs_register(records: Iterable[Mapping[str, Any]]) -> bool:
     return any(act_of(r["event"]) in ENFORCEMENT_ACTS for r in records)
 
 
+def feeds_register(records: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether `register_records` reads the case: a qualification case, or one with a sanction."""
+    return any(r["case_kind"] == QUALIFICATION or act_of(r["event"]) == SANCTIONED for r in records)
+
+
+def register_keys(records: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """The certificate numbers a case can change in the register, as known at any instant: every number its
+    records name (amendments included) when the register reads the case (`feeds_register`), else none. A
+    register restricted to the cases whose keys hold the numbers a view looks up (`register_lookups`) gives
+    that view exactly what the whole register gives it."""
+    return _numbers(records, (CERTIFICATE, PERSON_CERTIFICATE)) if feeds_register(records) else frozenset()
+
+
+def register_lookups(records: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """The certificate numbers a case's views can look up in the register: every person's certificate number
+    its records name, amendments included (only an enforcement act's persons are looked up)."""
+    return _numbers(records, (PERSON_CERTIFICATE,))
+
+
+def _numbers(records: Iterable[Mapping[str, Any]], names: tuple[str, ...]) -> frozenset[str]:
+    """Every string held by a member of one of these names, or written to one by an amendment."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if key in names and isinstance(item, str):
+                    found.add(item)
+                walk(item)
+            pointer = value.get("pointer")
+            if isinstance(pointer, str) and pointer.rsplit("/", 1)[-1] in names and isinstance(value.get("value"), str):
+                found.add(value["value"])
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for r in records:
+        walk(r["event"].get("data"))
+    return frozenset(found)
+
+
 def register_records(records_by_case: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Mapping[str, Any]]:
     """The records of every case the register reads: qualification cases, and cases with a sanction (whole,
     so that their amendments and retractions apply)."""
-    return [
-        r
-        for records in records_by_case.values()
-        if any(r["case_kind"] == QUALIFICATION or act_of(r["event"]) == SANCTIONED for r in records)
-        for r in records
-    ]
+    return [r for records in records_by_case.values() if feeds_register(records) for r in records]
 
 
 def qualification_register(records: Iterable[Mapping[str, Any]], as_of: datetime) -> Register:
@@ -166,9 +206,9 @@ def qualification_register(records: Iterable[Mapping[str, Any]], as_of: datetime
             if (
                 a.act == SANCTIONED
                 and _data(a).get("sanction") == LOSS_OF_QUALIFICATION
-                and "enforcement_cert_no" in person
+                and PERSON_CERTIFICATE in person
             ):
-                changes[person["enforcement_cert_no"]]["revocations"].append(
+                changes[person[PERSON_CERTIFICATE]]["revocations"].append(
                     (a.occurred, REVOKED_BY[LOSS_OF_QUALIFICATION])
                 )
     return Register(
@@ -181,7 +221,7 @@ def _certificate_acts(acts: Sequence[KnownAct], changes: dict[str, dict[str, lis
     opening = next((a for a in acts if a.act == GRANTED), None)
     if opening is None:
         return
-    found = changes[_data(opening)["certificate_number"]]
+    found = changes[_data(opening)[CERTIFICATE]]
     for a in acts:
         d = _data(a)
         if a.act == GRANTED:
@@ -206,7 +246,7 @@ def qualification_findings(case: CaseSnapshot, register: Register, titles: Title
         if how is None or not isinstance(persons, list):
             continue
         for person in persons:
-            number = person.get("enforcement_cert_no")
+            number = person.get(PERSON_CERTIFICATE)
             found = register.standing(number, act.occurred) if isinstance(number, str) else None
             if found is None:
                 continue

@@ -191,12 +191,56 @@ class StatRow:
 
 
 @dataclass
-class _Row:
+class Tally:
+    """What some cases count for one (unit, month): the counts, findings by article and scores they add, the
+    unit's name as the last of them (in case id order) names it, and its latest report.
+
+    A case's tally (`case_tally`) depends only on its view, so it can be kept with the view and tallies
+    summed later (`merge`) in any order: the name comes from the greatest case id (`named_by`), the report
+    from the latest (occurred, version), the first case in id order on a tie — as counting the views one by one
+    in case id order gives."""
+
     name: str = ""
+    named_by: str = ""
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     findings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    scores: list[int] = field(default_factory=list)
-    reported: tuple[tuple[datetime, int], Mapping[str, int]] | None = None
+    scores: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    """Each score and how many reviews gave it."""
+    reported: Report | None = None
+
+    def add(self, other: Tally) -> None:
+        if other.named_by >= self.named_by:
+            self.name, self.named_by = other.name, other.named_by
+        for column, n in other.counts.items():
+            self.counts[column] += n
+        for article, n in other.findings.items():
+            self.findings[article] += n
+        for score, n in other.scores.items():
+            self.scores[score] += n
+        if other.reported is not None and (self.reported is None or other.reported.follows(self.reported)):
+            self.reported = other.reported
+
+
+@dataclass(frozen=True)
+class Report:
+    """A unit's own monthly report (statistics.monthly_report_submitted): when it occurred, its case and
+    version, and the counts it states."""
+
+    occurred: datetime
+    case_id: str
+    version: int
+    counts: Mapping[str, int]
+
+    def follows(self, other: Report) -> bool:
+        """Whether this report replaces `other`: it occurred later (then by version); of two alike, the one of
+        the smaller case id stands."""
+        return (self.occurred, self.version) > (other.occurred, other.version) or (
+            (self.occurred, self.version) == (other.occurred, other.version) and self.case_id < other.case_id
+        )
+
+
+Tallies = dict[tuple[str, str], Tally]
+"""Tallies by (unit code, month)."""
 
 
 def monthly_statistics(
@@ -207,21 +251,32 @@ def monthly_statistics(
 ) -> list[StatRow]:
     """Rows for every (unit, month) with a count, ordered by unit code then month; `context` holds the records
     of other cases the findings read (casefile.view_cases)."""
-    rows: dict[tuple[str, str], _Row] = defaultdict(_Row)
     views = view_cases((r for records in records_by_case.values() for r in records), policy, as_of, context)
-    for view in views:
-        _count(view, rows)
+    return statistics_rows(merge(case_tally(view) for view in views))
+
+
+def merge(tallies: Iterable[Tallies]) -> Tallies:
+    """The tallies of several cases summed (see Tally)."""
+    out: Tallies = defaultdict(Tally)
+    for tally in tallies:
+        for key, one in tally.items():
+            out[key].add(one)
+    return out
+
+
+def statistics_rows(tallies: Tallies) -> list[StatRow]:
+    """The rows of summed tallies, ordered by unit code then month."""
     return [
         StatRow(
             code,
-            row.name,
+            t.name,
             month,
-            {c: n for c, n in row.counts.items() if n},
-            {a: n for a, n in row.findings.items() if n},
-            row.reported[1] if row.reported else None,
-            tuple(sorted(row.scores)),
+            {c: n for c, n in t.counts.items() if n},
+            {a: n for a, n in t.findings.items() if n},
+            t.reported.counts if t.reported else None,
+            tuple(score for score, n in sorted(t.scores.items()) for _ in range(n)),
         )
-        for (code, month), row in sorted(rows.items())
+        for (code, month), t in sorted(tallies.items())
     ]
 
 
@@ -235,38 +290,41 @@ def statistics_csv(rows: Iterable[StatRow]) -> str:
     return out.getvalue()
 
 
-def _count(view: CaseView, rows: dict[tuple[str, str], _Row]) -> None:
+def case_tally(view: CaseView) -> Tallies:
+    """What one case counts, by (unit code, month): its acts (ACTIVITY), case-file scores, deadline outcomes,
+    findings not dismissed and the reports it holds."""
+    rows: Tallies = defaultdict(Tally)
     acts = view.snapshot.acts
     for activity in ACTIVITY:
         for record in (r for r in acts if r.act == activity.act):
             if activity.when is None or activity.when(record, acts):
-                _add(rows, unit_for(activity.fields, record, acts), _month(record.day), activity.column)
+                _add(rows, view, unit_for(activity.fields, record, acts), _month(record.day), activity.column)
     for record in (r for r in acts if r.act == "inspection.case_file_reviewed"):
         score = record.event.get("data", {}).get("score")
         if isinstance(score, int):
-            _add(rows, unit_for(("reviewed_unit",), record, acts), _month(record.day)).scores.append(score)
+            _add(rows, view, unit_for(("reviewed_unit",), record, acts), _month(record.day)).scores[score] += 1
     for v in view.deadlines:
         if v.deadline.status in DEADLINES and v.deadline.last_day:
-            _add(rows, v.responsible_unit, _month(v.deadline.last_day), DEADLINES[v.deadline.status])
+            _add(rows, view, v.responsible_unit, _month(v.deadline.last_day), DEADLINES[v.deadline.status])
     for f in view.findings:
         if f.status != "dismissed" and f.subject.unit:
-            row = _add(rows, f.subject.unit, _month(f.day))
-            row.findings[f.article] += 1
+            _add(rows, view, f.subject.unit, _month(f.day)).findings[f.article] += 1
     for record in (r for r in acts if r.act == "statistics.monthly_report_submitted"):
         data = record.event.get("data", {})
         unit, period = data.get("reporting_unit"), data.get("period")
         if unit and isinstance(period, str):
-            row = _add(rows, unit, period)
-            order = (record.occurred, record.version)
-            if row.reported is None or row.reported[0] < order:
-                row.reported = (order, dict(data.get("counts", {})))
+            row = _add(rows, view, unit, period)
+            report = Report(record.occurred, view.case_id, record.version, dict(data.get("counts", {})))
+            if row.reported is None or report.follows(row.reported):
+                row.reported = report
+    return dict(rows)
 
 
-def _add(rows: dict[tuple[str, str], _Row], unit: Mapping[str, Any] | None, month: str, column: str = "") -> _Row:
+def _add(rows: Tallies, view: CaseView, unit: Mapping[str, Any] | None, month: str, column: str = "") -> Tally:
     if unit is None:
-        return _Row()
+        return Tally()
     row = rows[(unit["code"], month)]
-    row.name = unit["name"]
+    row.name, row.named_by = unit["name"], view.case_id
     if column:
         row.counts[column] += 1
     return row

@@ -26,7 +26,7 @@ from esledger.projections.models import (
     Replay,
     Statistics,
 )
-from esledger.projections.queries import CaseFilter
+from esledger.projections.queries import CaseFilter, DeadlineFilter, FindingFilter
 from esledger.projections.service import ProjectionService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
@@ -41,6 +41,10 @@ AsOf = Annotated[
     ),
 ]
 MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model reflects this position")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows in the page")]
+Cursor = Annotated[
+    str | None, Query(max_length=1000, description="where the page starts: the `next` of the previous page")
+]
 
 QUERY_ERRORS = problem_responses(InvalidArgument, ProjectionBehind, StorageUnavailable, *AUTH_ERRORS)
 """What every query can answer besides its body: bad parameters, min_position not reached, no database."""
@@ -74,6 +78,8 @@ def projections_router(service: ProjectionService) -> APIRouter:
         has_breach: bool | None = None,
         due_before: datetime | None = None,
         warning: Literal["red", "yellow", "none"] | None = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
     ) -> Response:
         service.await_position(min_position)
         where = CaseFilter(
@@ -84,8 +90,10 @@ def projections_router(service: ProjectionService) -> APIRouter:
             due_before=instant(due_before, "due_before"),
             warning=warning,
         )
-        views = service.cases(where, instant(as_of, "as_of"), scope)
-        return JSON({"as_of": instant_json(service.at(as_of)), "count": len(views), "cases": views})
+        page = service.cases(where, instant(as_of, "as_of"), scope, cursor, limit)
+        return JSON(
+            {"as_of": instant_json(service.at(as_of)), "count": len(page.rows), "cases": page.rows, "next": page.next}
+        )
 
     @router.get(
         "/v1/cases/{case_id}",
@@ -121,18 +129,22 @@ def projections_router(service: ProjectionService) -> APIRouter:
         responsible: str | None = None,
         status: str | None = None,
         due_before: datetime | None = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
     ) -> Response:
         service.await_position(min_position)
-        rows = service.deadlines(
-            instant(as_of, "as_of"),
-            scope,
-            level=level,
-            unit=unit,
-            responsible=responsible,
-            status=status,
-            due_before=instant(due_before, "due_before"),
+        where = DeadlineFilter(
+            level=level, unit=unit, responsible=responsible, status=status, due_before=instant(due_before, "due_before")
         )
-        return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "deadlines": rows})
+        page = service.deadlines(where, instant(as_of, "as_of"), scope, cursor, limit)
+        return JSON(
+            {
+                "as_of": instant_json(service.at(as_of)),
+                "count": len(page.rows),
+                "deadlines": page.rows,
+                "next": page.next,
+            }
+        )
 
     @router.get(
         "/v1/findings",
@@ -146,10 +158,20 @@ def projections_router(service: ProjectionService) -> APIRouter:
         article: str | None = None,
         unit: str | None = None,
         determination: Literal["candidate", "confirmed", "dismissed"] | None = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
     ) -> Response:
         service.await_position(min_position)
-        rows = service.findings(instant(as_of, "as_of"), scope, article=article, unit=unit, determination=determination)
-        return JSON({"as_of": instant_json(service.at(as_of)), "count": len(rows), "findings": rows})
+        where = FindingFilter(article=article, unit=unit, determination=determination)
+        page = service.findings(where, instant(as_of, "as_of"), scope, cursor, limit)
+        return JSON(
+            {
+                "as_of": instant_json(service.at(as_of)),
+                "count": len(page.rows),
+                "findings": page.rows,
+                "next": page.next,
+            }
+        )
 
     @router.get(
         "/v1/statistics",

@@ -236,12 +236,14 @@ class CaseView(DocModel):
     finding_counts: FindingCounts
     findings: list[Finding]
     unattached_sanctions: list[Sanction]
+    error: str = omitted("only on a case whose view could not be computed (status error): why; it has no rows")
 
 
 class CaseList(DocModel):
     as_of: datetime
     count: Count
     cases: list[CaseView]
+    next: str | None = Field(description="the cursor of the next page (pass it as `cursor`); null on the last page")
 
 
 class CaseDeadline(DeadlineView):
@@ -257,6 +259,7 @@ class DeadlineList(DocModel):
     as_of: datetime
     count: Count
     deadlines: list[CaseDeadline]
+    next: str | None = Field(description="the cursor of the next page (pass it as `cursor`); null on the last page")
 
 
 class CaseFinding(Finding):
@@ -270,6 +273,7 @@ class FindingList(DocModel):
     as_of: datetime
     count: Count
     findings: list[CaseFinding]
+    next: str | None = Field(description="the cursor of the next page (pass it as `cursor`); null on the last page")
 
 
 class ReplayStep(DocModel):
