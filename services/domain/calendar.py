@@ -107,6 +107,8 @@ class Calendar:
     """Working days in Beijing: a deployment's year files first, then chinesecalendar, else provisional."""
 
     years: Mapping[int, YearData] = field(default_factory=dict)
+    _days: dict[date, Day] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Days already classified: the data never changes, and every deadline of every case consults it."""
 
     def source(self, year: int) -> DataSource:
         """The data a year's answers rest on."""
@@ -120,6 +122,12 @@ class Calendar:
 
     def day(self, d: date) -> Day:
         """How the year's data classifies a day."""
+        found = self._days.get(d)
+        if found is None:
+            found = self._days[d] = self._classify(d)
+        return found
+
+    def _classify(self, d: date) -> Day:
         source = self.source(d.year)
         weekend = d.weekday() >= 5
         if d.year in self.years:

@@ -427,6 +427,7 @@ class ReadModel(Tables):
         with self._transaction(commit=True) as c:
             self._lock(c, live.application)
             position = self._lock(c, names.application)
+            granted = self._grants(c, live)
             for part in PARTS:
                 self._run(c, f"DROP TABLE IF EXISTS {self._table(live, part)}")
                 self._run(c, f"ALTER TABLE {self._table(names, part)} RENAME TO {live.table(part)}")
@@ -441,9 +442,25 @@ class ReadModel(Tables):
                     self._run(c, f'ALTER INDEX "{schema}".{new} RENAME TO {old}')
             else:
                 self._create_indexes(c, live)
+            for part, grantee, privilege in granted:
+                self._run(c, f'GRANT {privilege} ON {self._table(live, part)} TO "{grantee}"')
             self._set_position(c, live.application, position)
             self._run(c, f"DELETE FROM {self._tracking} WHERE application_name = {self.mark}", (names.application,))
         return position
+
+    def _grants(self, cursor: Any, live: Names) -> list[tuple[str, str, str]]:
+        """(part, grantee, privilege) of what other roles may do on the live tables (the service's role of
+        ``esledger db grant``): the rebuilt tables are given the same before the old ones are dropped."""
+        if not self.postgres:
+            return []
+        tables = {live.table(part): part for part in PARTS}
+        rows = self._run(
+            cursor,
+            "SELECT table_name, grantee, privilege_type FROM information_schema.table_privileges "
+            "WHERE table_schema = %s AND table_name = ANY(%s) AND grantee <> current_user",
+            (self.datastore.schema, list(tables)),  # type: ignore[attr-defined]
+        )
+        return [(tables[table], grantee, privilege) for table, grantee, privilege in rows]
 
     def close(self) -> None:
         """Nothing to release: the datastore is the ledger store's, which closes it."""

@@ -22,7 +22,7 @@ from esledger.bootstrap import bootstrap
 from esledger.cli import app as cli
 from esledger.core.database import persistence_env
 from esledger.settings import Settings
-from tests.helpers import AFTER_EXAMPLES, asgi_client, post_examples, postgres_only
+from tests.helpers import AFTER_EXAMPLES, CE, asgi_client, body, post_examples, postgres_only, received
 
 runner = CliRunner()
 TARGET = ("IN-2026-0042", 4)
@@ -170,6 +170,13 @@ async def test_the_service_runs_as_a_role_that_may_only_insert_and_select(databa
         async with asgi_client(bootstrap(Settings(database_url=as_app, dev_key_file=tmp_path / "k"))) as client:
             await post_examples(client, ["grievance.jsonl"])
             assert (await client.post("/v1/checkpoints")).status_code == 201
+            # a rebuild (by the owner) swaps in new read-model tables: the running service's role may use them
+            rebuilt = runner.invoke(cli, ["projections", "rebuild", "--database", database_url])
+            assert rebuilt.exit_code == 0, rebuilt.output
+            posted = (await client.post("/v1/events", content=body(received("GR-AFTER-REBUILD")), headers=CE)).json()
+            seen = await client.get("/v1/cases/GR-AFTER-REBUILD", params={"min_position": posted["position"]})
+            assert seen.status_code == 200, seen.text
+            assert (await client.get("/v1/cases")).status_code == 200
         schema = parts.query.removeprefix("schema=")
         with psycopg.connect(as_app.split("?")[0], autocommit=True) as conn:  # the role itself, directly
             for statement in (
