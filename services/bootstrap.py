@@ -108,6 +108,7 @@ class System:
 
     def start(self) -> None:
         self.storage.open()
+        self.check_signing_key()
         if self.access.disabled:
             logger.warning(
                 "AUTHENTICATION IS OFF (ESLEDGER_AUTH_DISABLED): every request acts as an all-powerful "
@@ -117,6 +118,13 @@ class System:
             self._first_start()
         for follower in self.followers:
             follower.start()
+
+    def check_signing_key(self) -> None:
+        """A process that signs refuses a key other than the log's (``transparency.rotation``); a database
+        that is down: checked again before the first signature."""
+        if self.sequencer is not None:
+            with contextlib.suppress(StorageUnavailable), self.storage.availability.guard():
+                self.sequencer.check_key()
 
     def _first_start(self) -> None:
         """Register the operator on a deployment with no principal (a database that is down: next start); only
@@ -191,6 +199,7 @@ def bootstrap(
             load_signer(settings.signing_key_file, settings.dev_key_file, settings.log_origin),
             clock,
             checkpoint_interval_seconds=settings.checkpoint_interval_seconds,
+            rotate=settings.signing_key_rotate,
         )
     if follow:
         followers.extend(followers_of(system))

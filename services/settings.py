@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         None,
         description="the Merkle log's Ed25519 signing key (`esledger keygen`); without it a development key is used",
     )
+    signing_key_rotate: bool = Field(
+        False,
+        description="start the log with a signing key other than the one its latest checkpoint is signed with "
+        "(otherwise refused); the next checkpoint records the rotation; keep it set until one is signed",
+    )
     dev_key_file: Path = Field(Path("var/esledger-dev.key"), description="where the development key is generated")
     log_origin: str = Field("zfjd-ledger.local/dev", description="the checkpoint origin of a generated development key")
     checkpoint_interval_seconds: float = Field(10.0, gt=0, description="periodic checkpoints, when the tree grew")

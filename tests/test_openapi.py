@@ -270,6 +270,7 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     # -- the app's own
     assert (await call("GET", "/healthz", 200)).json() == {"status": "ok", "role": "all"}
     await call("GET", "/v1/ledger/health", 200)
+    assert "esledger_append_seconds_count" in (await call("GET", "/metrics", 200)).text
     for slug in TYPES:
         await call("GET", f"/problems/{slug}", 200)
     await call("GET", "/problems/no-such-problem", 404)
@@ -338,6 +339,7 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("GET", "/v1/projections/health", {}),
         ("GET", "/v1/log/health", {}),
         ("GET", "/v1/ledger/health", {}),
+        ("GET", "/metrics", {}),
         ("GET", "/v1/me", {}),
         ("GET", "/v1/principals", {}),
         ("POST", "/v1/principals", {"json": {"name": "x", "grants": []}}),

@@ -118,6 +118,7 @@ def serve(
     configure_logging(settings.logging_format, settings.logging_level)
     try:
         built = bootstrap(settings, role=role)
+        built.check_signing_key()
     except LedgerError as exc:
         raise fail(exc.detail) from None
     built.announce = announce_first_key
@@ -337,11 +338,21 @@ def export(
 @app.command()
 def verify(
     bundle: Annotated[Path | None, typer.Argument(help="A bundle from `esledger export`.")] = None,
-    key: Annotated[str | None, typer.Option("--key", help="The log's public key (text or file).")] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="The log's public key (text or file); with --live, repeat it for each key of the log's life "
+            "(old and new across a rotation).",
+        ),
+    ] = None,
     live: Annotated[bool, typer.Option("--live", help="Check the database itself instead of a bundle.")] = False,
     checkpoint: Annotated[
         Path | None,
-        typer.Option(help="A signed checkpoint you kept earlier: the bundle must prove its tree extends it unchanged."),
+        typer.Option(
+            help="A signed checkpoint you kept earlier: the bundle, or the live log (e.g. restored from a backup), "
+            "must prove its tree extends it unchanged."
+        ),
     ] = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -350,23 +361,26 @@ def verify(
 
     if live == (bundle is not None):
         raise fail("give a BUNDLE file, or --live")
-    if key is None:
+    if not key:
         raise fail(
             "--key is required: the log's public key as published (GET /v1/checkpoints/key serves it), "
             "never one read from the system under review"
         )
+    kept = checkpoint.read_text("utf-8") if checkpoint else None
     if live:
-        failures, summary = _verify_live(database, _key_text(key))
+        failures, summary = _verify_live(database, [_key_text(k) for k in key], kept)
     else:
         from esledger.transparency.bundle import verify_bundle
 
         assert bundle is not None
+        if len(key) > 1:
+            raise fail("a bundle is verified with the one key that signed its checkpoint: give one --key")
         document = orjson.loads(bundle.read_bytes())
         with typer.progressbar(length=len(document.get("entries", [])), label="verifying", file=sys.stderr) as bar:
             size, failures = verify_bundle(
                 document,
-                _key_text(key),
-                checkpoint.read_text("utf-8") if checkpoint else None,
+                _key_text(key[0]),
+                kept,
                 progress=lambda: bar.update(1),
             )
         summary = f"{len(document.get('entries', []))} events against checkpoint {size}"
@@ -378,7 +392,7 @@ def verify(
     typer.echo(f"OK: {summary} verified")
 
 
-def _verify_live(database: str | None, vkey: str) -> tuple[list[Any], str]:
+def _verify_live(database: str | None, keys: list[str], kept: str | None) -> tuple[list[Any], str]:
     from esledger.transparency.audit import audit
 
     with system(database, "ledger") as parts:
@@ -387,7 +401,12 @@ def _verify_live(database: str | None, vkey: str) -> tuple[list[Any], str]:
             store = storage.store.get()
             with typer.progressbar(length=max(store.head(), 1), label="auditing", file=sys.stderr) as bar:
                 summary, failures = audit(
-                    store, storage.merkle.get(), vkey, parts.catalog.confidential_paths, lambda n: bar.update(1)
+                    store,
+                    storage.merkle.get(),
+                    keys,
+                    parts.catalog.confidential_paths,
+                    lambda n: bar.update(1),
+                    kept,
                 )
     return failures, (
         f"{summary['events']} events, {summary['leaves']} leaves, {summary['checkpoints']} "

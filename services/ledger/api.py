@@ -169,6 +169,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
         event = await _read_body(request, max_body_bytes)
         expected = _if_match(if_match)
         [outcome] = await run_in_threadpool(ledger.post, [event], scope, batch=False, expected_version=expected)
+        request.state.case_id = event["subject"]  # for the request's log line: valid, since it was recorded
         return _single(outcome)
 
     @app.post(

@@ -43,6 +43,8 @@ class GroupCommit(Generic[T, R]):
         self._limit = limit
         self._lock = threading.Lock()
         self._queue: deque[_Waiting[T, R]] = deque()
+        self.observers: list[Callable[[Sequence[int]], None]] = []
+        """Told each committed group's request weights (metrics: group and batch sizes)."""
 
     def submit(self, request: T) -> R:
         """The request's result once its group is committed (its own exception raised, or the group's)."""
@@ -77,6 +79,9 @@ class GroupCommit(Generic[T, R]):
                 group.append(waiting)
         try:
             results = self._run([w.request for w in group])
+            weights = [self._weight(w.request) for w in group]
+            for observe in self.observers:
+                observe(weights)
             for waiting, result in zip(group, results, strict=True):
                 if isinstance(result, BaseException):
                     waiting.error = result

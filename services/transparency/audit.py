@@ -24,11 +24,10 @@ from esledger.ledger.store import LedgerStore
 from esledger.ledger.values import StoredValue
 from esledger.transparency import merkle
 from esledger.transparency.bundle import Failure, _where
-from esledger.transparency.checkpoint import CheckpointError, verify_checkpoint
 from esledger.transparency.leaf import record_leaf_hash
-from esledger.transparency.logstore import MerkleStore
+from esledger.transparency.logstore import MerkleStore, StoredCheckpoint
 from esledger.transparency.merkle import ProofError
-from esledger.transparency.note import NoteError
+from esledger.transparency.rotation import check_sequence, signed_by
 
 ConfidentialPaths = Callable[[Mapping[str, Any]], Sequence[str]]
 """Where an event holds confidential values (the catalog's ``confidential_paths``)."""
@@ -37,20 +36,15 @@ ConfidentialPaths = Callable[[Mapping[str, Any]], Sequence[str]]
 def audit(
     store: LedgerStore,
     log: MerkleStore,
-    verifier_key: str,
+    verifier_keys: Sequence[str],
     confidential: ConfidentialPaths,
     progress: Callable[[int], None] = lambda n: None,
+    kept: str | None = None,
 ) -> tuple[dict[str, Any], list[Failure]]:
-    failures: list[Failure] = []
+    """``verifier_keys``: the log's public keys over its life (a rotation hands over from one to the next);
+    ``kept``: a checkpoint note a reviewer kept, which the log must extend unchanged (after a restore, too)."""
     checkpoints = sorted(log.checkpoints(2**62, 2**31), key=lambda c: c.size)
-    for cp in checkpoints:
-        try:
-            signed = verify_checkpoint(cp.note, verifier_key)
-        except (NoteError, CheckpointError) as exc:
-            failures.append(Failure(f"checkpoint {cp.size}", str(exc)))
-            continue
-        if (signed.size, signed.root) != (cp.size, cp.root):
-            failures.append(Failure(f"checkpoint {cp.size}", "stored size/root differ from the signed note"))
+    failures = [Failure(where, what) for where, what in check_sequence(checkpoints, verifier_keys)]
     for old, new in itertools.pairwise(checkpoints):
         try:
             with log.reading() as nodes:
@@ -127,6 +121,8 @@ def audit(
                 )
         except LookupError as exc:
             failures.append(Failure(f"checkpoint {latest.size}", f"stored tree nodes missing: {exc}"))
+    if kept is not None:
+        failures += _extends(kept, verifier_keys, log, recomputed, checkpoints[-1] if checkpoints else None)
     summary = {
         "events": seen,
         "confidential_values": len(values),
@@ -135,6 +131,45 @@ def audit(
         "latest_checkpoint": checkpoints[-1].size if checkpoints else None,
     }
     return summary, failures
+
+
+def _extends(
+    kept_note: str,
+    keys: Sequence[str],
+    log: MerkleStore,
+    recomputed: Sequence[bytes],
+    latest: StoredCheckpoint | None,
+) -> list[Failure]:
+    """The kept checkpoint is signed by one of the keys, the ledger's events still hash to its root, and the
+    latest stored checkpoint extends it (a consistency proof from the stored tree)."""
+    found = signed_by(kept_note, keys)
+    if found is None:
+        return [Failure("kept checkpoint", "not a checkpoint signed by any of the keys given (--key)")]
+    kept = found[1]
+    where = f"kept checkpoint {kept.size}"
+    if kept.size > len(recomputed):
+        return [
+            Failure(
+                where,
+                f"the kept checkpoint has {kept.size} entries, the log only {len(recomputed)}: "
+                f"{kept.size - len(recomputed)} entries are lost (restored from a backup older than the checkpoint?)",
+            )
+        ]
+    if merkle.merkle_root(list(recomputed[: kept.size])) != kept.root:
+        return [
+            Failure(
+                where, f"the ledger's first {kept.size} entries do not hash to the kept root: the log was rewritten"
+            )
+        ]
+    if latest is None or latest.size < kept.size:
+        return [Failure(where, f"no stored checkpoint extends it (latest: {latest.size if latest else 'none'})")]
+    try:
+        with log.reading() as nodes:
+            proof = merkle.consistency_proof(kept.size, latest.size, nodes)
+        merkle.verify_consistency(kept.size, latest.size, kept.root, latest.root, proof)
+    except (ProofError, LookupError) as exc:
+        return [Failure(f"{where} → checkpoint {latest.size}", f"not consistent: {exc}")]
+    return []
 
 
 def _kept_apart(

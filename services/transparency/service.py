@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -23,13 +24,16 @@ from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
 from esledger.transparency.leaf import record_leaf_hash
 from esledger.transparency.logstore import TRACKING_NAME, MerkleStore, StoredCheckpoint
+from esledger.transparency.rotation import key_change, rotation_line, signed_by
 from esledger.transparency.signer import Signer
 
 BATCH = 5000
 """Most entries one integration reads and commits: a burst is one transaction, a backlog a few, each short."""
 
 
-def sign_checkpoint(log: MerkleStore, signer: Signer, signed_at: str) -> StoredCheckpoint:
+def sign_checkpoint(
+    log: MerkleStore, signer: Signer, signed_at: str, extensions: Sequence[str] = ()
+) -> StoredCheckpoint:
     """Sign the tree as it stands (or return the latest checkpoint when the tree has not grown)."""
     size = log.size()
     latest = log.latest_checkpoint()
@@ -37,7 +41,7 @@ def sign_checkpoint(log: MerkleStore, signer: Signer, signed_at: str) -> StoredC
         return latest
     with log.reading() as nodes:
         root = merkle.root(size, nodes)
-    checkpoint = StoredCheckpoint(size, root, signer.checkpoint(size, root), signed_at)
+    checkpoint = StoredCheckpoint(size, root, signer.checkpoint(size, root, extensions), signed_at)
     log.add_checkpoint(checkpoint)
     return log.checkpoint(size) or checkpoint
 
@@ -152,9 +156,14 @@ class Sequencer(TransparencyService):
         clock: Clock,
         *,
         checkpoint_interval_seconds: float,
+        rotate: bool = False,
     ) -> None:
         super().__init__(log, store, availability)
         self.signer = signer
+        self.rotate = rotate
+        self.rotated_from: str | None = None
+        """The key this one replaces, until a checkpoint signed by this one records it (``rotation``)."""
+        self._key_checked = False
         self.clock = clock
         self.checkpoint_interval_seconds = checkpoint_interval_seconds
         self.follower: Follower | None = None
@@ -172,8 +181,27 @@ class Sequencer(TransparencyService):
             n = self._integrate()
             if time.monotonic() - self._last_signed >= self.checkpoint_interval_seconds:
                 self._last_signed = time.monotonic()
-                sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()))
+                self._sign()
         return n
+
+    def check_key(self) -> None:
+        """Refuse (``SigningKeyChanged``) a key other than the one of the log's latest checkpoint, unless
+        rotating; checked at start, and before the first signature if the database was down then."""
+        with self._lock:
+            self._check_key()
+
+    def _check_key(self) -> None:
+        self.rotated_from = key_change(self.log.get().latest_checkpoint(), self.signer, self.rotate)
+        self._key_checked = True
+
+    def _sign(self) -> StoredCheckpoint:
+        if not self._key_checked:
+            self._check_key()
+        extensions = [rotation_line(self.rotated_from)] if self.rotated_from else []
+        checkpoint = sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()), extensions)
+        if self.rotated_from and signed_by(checkpoint.note, [self.signer.verifier_key]):
+            self.rotated_from = None  # recorded
+        return checkpoint
 
     def _integrate(self) -> int:
         """Append the ledger entries after the log's position (up to ``BATCH``) as leaves, in one transaction;
@@ -191,7 +219,7 @@ class Sequencer(TransparencyService):
         with self._lock, self.availability.guard():
             while self._integrate():
                 pass
-            return sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()))
+            return self._sign()
 
     def health(self) -> dict[str, Any]:
         """How far the log is behind the ledger, its latest checkpoint, and the follower's state when this

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,8 @@ class Signer:
     def verifier_key(self) -> str:
         return verifier_key(self.name, self.key.public_key())
 
-    def checkpoint(self, size: int, root: bytes) -> str:
-        return sign_note(make_checkpoint(self.name, size, root), self.name, self.key)
+    def checkpoint(self, size: int, root: bytes, extensions: Sequence[str] = ()) -> str:
+        return sign_note(make_checkpoint(self.name, size, root, extensions), self.name, self.key)
 
 
 def write_key_file(path: Path, signer_key_text: str) -> None:

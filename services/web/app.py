@@ -22,9 +22,11 @@ from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
 from esledger.transparency.api import sequencer_router, transparency_router
 from esledger.web.auth import AUTH_ERRORS, requires
+from esledger.web.metrics import Metrics, install_metrics
 from esledger.web.models import Health, LedgerHealth, ProblemTypeInfo
 from esledger.web.openapi import UNEXPECTED, install_openapi, problem_responses
 from esledger.web.problems import TYPES, install_problem_handlers
+from esledger.web.requestlog import RequestLog
 from esledger.web.responses import JSON
 
 DESCRIPTION = (
@@ -47,6 +49,9 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_problem_handlers(app)
     install_openapi(app)
+    metrics = Metrics(system)
+    app.add_middleware(RequestLog, observers=[metrics.on_request])
+    install_metrics(app, metrics)
     settings = system.settings
     if system.ledger is not None:
         app.include_router(ledger_router(system.ledger, settings.max_body_bytes, settings.max_batch_events))

@@ -218,6 +218,7 @@ def problem_body(error: LedgerError, instance: str | None = None) -> dict[str, A
 
 def problem_response(error: LedgerError, request: Request) -> Response:
     t = problem_type(error)
+    request.state.problem = t.slug  # for the request's log line and the rejected-requests metric
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="esledger"'  # RFC 6750
@@ -248,6 +249,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         error = NotFound(str(exc.detail)) if exc.status_code == 404 else InvalidArgument(str(exc.detail))
         body = problem_body(error, request.url.path) | {"status": exc.status_code}
+        request.state.problem = problem_type(error).slug
         return Response(orjson.dumps(body), status_code=exc.status_code, media_type=MEDIA_TYPE, headers=exc.headers)
 
     @app.exception_handler(Exception)
