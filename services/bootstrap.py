@@ -182,6 +182,7 @@ def bootstrap(
             storage.availability,
             projector,
             max_wait_seconds=settings.max_wait_seconds,
+            max_waiting=settings.max_waiting_reads,
         )
     if carries(role, "log"):
         system.sequencer = Sequencer(

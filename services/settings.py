@@ -60,7 +60,16 @@ class Settings(BaseSettings):
         "such as 2027",
     )
     max_wait_seconds: float = Field(
-        5.0, ge=0, description="longest a query with `min_position` waits for the read model"
+        5.0,
+        ge=0,
+        description="longest a query with `min_position` waits for the read model (then 503 `projection-behind`); "
+        "a position beyond the ledger's head is refused at once (400)",
+    )
+    max_waiting_reads: int = Field(
+        100,
+        ge=0,
+        description="most queries waiting for `min_position` at once in a process (they hold no worker thread); "
+        "one more is answered 503 `projection-behind` at once",
     )
 
     # -- the Merkle log ------------------------------------------------------------------------------------
