@@ -269,6 +269,7 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
 
     # -- the app's own
     assert (await call("GET", "/healthz", 200)).json() == {"status": "ok", "role": "all"}
+    assert (await call("GET", "/readyz", 200)).json() == {"status": "ready"}
     await call("GET", "/v1/ledger/health", 200)
     for slug in TYPES:
         await call("GET", f"/problems/{slug}", 200)
@@ -354,6 +355,7 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
     await call("GET", "/v1/checkpoints/key", 200)
     await call("GET", "/problems/not-found", 200)
     await call("GET", "/healthz", 200)
+    assert (await call("GET", "/readyz", 503)).json()["detail"] == "not ready"  # and no cause: it is public
     declared = {(m, p) for m, p, op in operations(document) if "503" in op["responses"]}
     assert {(m, p) for m, p, status in call.answered if status == 503} == declared
 
