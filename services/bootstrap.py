@@ -64,7 +64,9 @@ class Storage:
 
     def __init__(self, settings: Settings) -> None:
         self.database_url = settings.database_url
-        self.availability = Availability(settings.database_url, settings.retry_after_seconds)
+        self.availability = Availability(
+            settings.database_url, settings.retry_after_seconds, settings.unavailable_after_seconds
+        )
         self.store: Handle[LedgerStore] = Handle(lambda: open_store(self.database_url))
         postgres = is_postgres(settings.database_url)
         read_model: type[ReadModel] = PostgresReadModel if postgres else SQLiteReadModel
@@ -135,6 +137,25 @@ class System:
             if key is not None:
                 self.announce(key)
 
+    def unready(self) -> str | None:
+        """Why this process should get no traffic (None: ready): a follower it runs has stopped, the database
+        does not answer (within the availability budget), or the read model or the Merkle log it serves lags
+        the ledger by more than ``ready_max_lag`` events."""
+        if stopped := [f.name for f in self.followers if not f.running]:
+            return f"followers stopped: {', '.join(stopped)}"
+        try:
+            with self.storage.availability.guard():
+                head = self.storage.store.get().head()
+                lags = {"ledger": 0}
+                if self.projections is not None:
+                    lags["read model"] = head - self.storage.read_model.get().position()
+                if self.sequencer is not None:
+                    lags["Merkle log"] = head - self.storage.merkle.get().position()
+        except StorageUnavailable as exc:
+            return exc.detail
+        part, lag = max(lags.items(), key=lambda item: item[1])
+        return f"the {part} lags {lag} events behind the ledger" if lag > self.settings.ready_max_lag else None
+
     def close(self) -> None:
         for follower in self.followers:
             follower.stop()
@@ -190,6 +211,7 @@ def bootstrap(
             storage.availability,
             projector,
             max_wait_seconds=settings.max_wait_seconds,
+            max_waiting=settings.max_waiting_reads,
         )
     if carries(role, "log"):
         system.sequencer = Sequencer(

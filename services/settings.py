@@ -21,6 +21,19 @@ class Settings(BaseSettings):
         "&max_overflow=10&create_tables=true]`; `esledger serve --database URL` overrides it",
     )
     retry_after_seconds: int = Field(5, ge=1, description="`Retry-After` on every 503")
+    unavailable_after_seconds: float = Field(
+        1.5,
+        gt=0,
+        description="PostgreSQL: a request waits at most this long for a database connection (from its start or "
+        "its last connection) before it is answered 503; with the last retry pause, a 503 within 2 s by default",
+    )
+
+    ready_max_lag: int = Field(
+        10000,
+        ge=0,
+        description="`/readyz` answers 503 while the read model or the Merkle log a process serves lags the ledger "
+        "by more events than this",
+    )
 
     # -- the ledger ----------------------------------------------------------------------------------------
     schemas_dir: Path | None = Field(
@@ -60,7 +73,16 @@ class Settings(BaseSettings):
         "such as 2027",
     )
     max_wait_seconds: float = Field(
-        5.0, ge=0, description="longest a query with `min_position` waits for the read model"
+        5.0,
+        ge=0,
+        description="longest a query with `min_position` waits for the read model (then 503 `projection-behind`); "
+        "a position beyond the ledger's head is refused at once (400)",
+    )
+    max_waiting_reads: int = Field(
+        100,
+        ge=0,
+        description="most queries waiting for `min_position` at once in a process (they hold no worker thread); "
+        "one more is answered 503 `projection-behind` at once",
     )
 
     # -- the Merkle log ------------------------------------------------------------------------------------

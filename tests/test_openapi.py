@@ -228,7 +228,7 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     assert all(any(c[part] for c in cases) for part in ("findings", "unattached_sanctions", "irregular_acts"))
     await call("GET", "/v1/cases", 200, params={"has_breach": "true", "warning": "red"})
     await call("GET", "/v1/cases?as_of=2026-10-01T00:00:00", 400)
-    await call("GET", "/v1/cases", 503, params={"min_position": head + 1000})
+    await call("GET", "/v1/cases", 400, params={"min_position": head + 1000})  # no write gave it
     for case in cases:
         await call("GET", f"/v1/cases/{case['case_id']}", 200)
     await call("GET", "/v1/cases/NO-SUCH-CASE", 404)
@@ -269,6 +269,7 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
 
     # -- the app's own
     assert (await call("GET", "/healthz", 200)).json() == {"status": "ok", "role": "all"}
+    assert (await call("GET", "/readyz", 200)).json() == {"status": "ready"}
     await call("GET", "/v1/ledger/health", 200)
     assert "esledger_append_seconds_count" in (await call("GET", "/metrics", 200)).text
     for slug in TYPES:
@@ -356,6 +357,7 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
     await call("GET", "/v1/checkpoints/key", 200)
     await call("GET", "/problems/not-found", 200)
     await call("GET", "/healthz", 200)
+    assert (await call("GET", "/readyz", 503)).json()["detail"] == "not ready"  # and no cause: it is public
     declared = {(m, p) for m, p, op in operations(document) if "503" in op["responses"]}
     assert {(m, p) for m, p, status in call.answered if status == 503} == declared
 

@@ -65,16 +65,16 @@ class Served:
             self.process.wait()
 
 
-def _until_answering(*servers: Served) -> None:
+def until_answering(*servers: Served) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while not all(s.answering() for s in servers):
         assert time.monotonic() < deadline, "the servers did not start: " + ", ".join(s.role for s in servers)
         time.sleep(0.1)
 
 
-@contextmanager
-def deployment(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, Served], str]]:
-    """The processes, on one database, sharing a signing key and the operator's key; the operator's key."""
+def environment(database_url: str, tmp_path: Path) -> tuple[dict[str, str], str]:
+    """A deployment's environment on the database (a signing key of its own, the operator's key, no rate
+    limit in the way of the load); the operator's key."""
     operator = make_key("operator", 1).text
     key_file = tmp_path / "log.key"
     write_key_file(key_file, generate_signer_key("test.example/processes")[0])
@@ -86,15 +86,22 @@ def deployment(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, Se
         "ESLEDGER_RATE_LIMIT_PER_SECOND": "100000",
         "ESLEDGER_RATE_LIMIT_BURST": "100000",
     }
+    return env, operator
+
+
+@contextmanager
+def deployment(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, Served], str]]:
+    """The processes, on one database, sharing a signing key and the operator's key; the operator's key."""
+    env, operator = environment(database_url, tmp_path)
     servers: dict[str, Served] = {}
     try:
         # The first creates the tables (and registers the operator); the others start together.
         servers["ledger"] = Served("ledger", env, tmp_path / "ledger.log")
-        _until_answering(servers["ledger"])
+        until_answering(servers["ledger"])
         servers["all"] = Served("all", env, tmp_path / "all.log", workers=3)
         servers["projections"] = Served("projections", env, tmp_path / "projections.log")
         servers["log"] = Served("log", env, tmp_path / "log.log")
-        _until_answering(*servers.values())
+        until_answering(*servers.values())
         yield servers, operator
     finally:
         for server in servers.values():
@@ -141,7 +148,7 @@ async def _post_batch(http: dict[str, httpx.AsyncClient]) -> None:
     assert outcomes == ["created"] * BATCHED + ["duplicate"] * BATCHED, (first.text, second.text)
 
 
-async def _caught_up(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
+async def caught_up(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
     deadline = time.monotonic() + FOLLOW_SECONDS
     while (health := (await client.get(path)).json())["lag"] > 0:
         assert time.monotonic() < deadline, f"{path}: still behind: {health}"
@@ -149,7 +156,7 @@ async def _caught_up(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
     return health
 
 
-async def _feed(client: httpx.AsyncClient, limit: int) -> list[dict[str, Any]]:
+async def feed(client: httpx.AsyncClient, limit: int) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     after = 0
     while page := (await client.get("/v1/events", params={"after": after, "limit": limit})).json()["records"]:
@@ -173,10 +180,10 @@ async def test_several_processes_store_each_event_once_in_one_order(database_url
     with deployment(database_url, tmp_path) as (servers, operator):
         async with clients(servers, operator) as http:
             await asyncio.gather(*(_post_case(http, n) for n in range(CASES)), _post_batch(http))
-            projection = await _caught_up(http["projections"], "/v1/projections/health")
-            log = await _caught_up(http["log"], "/v1/log/health")
+            projection = await caught_up(http["projections"], "/v1/projections/health")
+            log = await caught_up(http["log"], "/v1/log/health")
             checkpoint = (await http["log"].post("/v1/checkpoints")).json()
-            paged, whole = await _feed(http["all"], 7), await _feed(http["ledger"], 1000)
+            paged, whole = await feed(http["all"], 7), await feed(http["ledger"], 1000)
             timelines = {
                 f"GR-PROC-{n}": (await http["ledger"].get(f"/v1/cases/GR-PROC-{n}/events")).json() for n in range(CASES)
             }

@@ -7,10 +7,16 @@
 
 from __future__ import annotations
 
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
+from eventsourcing.postgres import ConnectionPool, PostgresFactory
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from esledger.core.errors import ConfigurationError
 
@@ -31,7 +37,7 @@ def persistence_env(database_url: str) -> dict[str, str]:
     if parts.scheme in ("postgresql", "postgres"):
         query = parse_qs(parts.query)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": get_topic(BudgetedPostgresFactory),
             "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),
@@ -42,6 +48,8 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # A pooled connection is checked before use: after a server restart, no request meets a dead one.
+            "POSTGRES_PRE_PING": "y",
             # A role with INSERT and SELECT only may not CREATE: its deployments say create_tables=false and
             # let the owner create them (esledger db grant).
             "CREATE_TABLE": query.get("create_tables", ["true"])[0],
@@ -77,3 +85,44 @@ def probe(database_url: str, timeout_seconds: int = 2) -> None:
     the library's connection retries; SQLite needs no probe."""
     if is_postgres(database_url):
         connect(database_url, timeout_seconds).close()
+
+
+@dataclass
+class Budget:
+    """How long a request may go on waiting for a database connection: ``seconds`` from its start, or from
+    the last connection it got."""
+
+    seconds: float
+    deadline: float
+
+
+BUDGET: ContextVar[Budget | None] = ContextVar("esledger_connection_budget", default=None)
+"""The budget of the storage access in progress on this thread (set by ``Availability.guard``)."""
+
+
+class BudgetedPool(ConnectionPool[Any]):
+    """The library's pool, waiting for a connection no longer than the budget of the access in progress.
+
+    The library retries a failed connection ten times, each waiting the pool's timeout: twenty seconds while
+    the server is down. Once the budget is spent this raises ``TimeoutError``, which the library does not
+    retry and the availability guard answers 503. Outside a budget (followers, start-up), nothing changes."""
+
+    def getconn(self, timeout: float | None = None) -> Any:
+        budget = BUDGET.get()
+        if budget is None:
+            return super().getconn(timeout)
+        remaining = budget.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no database connection within {budget.seconds:g} s")
+        conn = super().getconn(min(self.timeout if timeout is None else timeout, remaining))
+        budget.deadline = time.monotonic() + budget.seconds
+        return conn
+
+
+class BudgetedPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory (``PERSISTENCE_MODULE``), its pool a ``BudgetedPool``."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        # The library builds its pool in the datastore's constructor; the subclass adds behaviour, no state.
+        self.datastore.pool.__class__ = BudgetedPool

@@ -1,16 +1,20 @@
 """HTTP interface of the read side: cases, deadlines, findings, statistics, replay and lag.
 
 Every query takes ``as_of`` (timezone required): the answer exactly as the live service gave it at that
-instant. ``min_position`` gives read-your-writes: the query waits (bounded) until the read model reflects
-that ledger position, else answers 503 ``projection-behind`` with the current position.
+instant (within the bounds of ``web/parameters.py``). ``min_position`` gives read-your-writes: the query waits
+(bounded, holding no worker thread) until the read model reflects that ledger position, else answers 503
+``projection-behind`` with the current position; a position beyond the ledger's head, which no write has
+given, is answered 400 at once, and beyond ``max_waiting_reads`` waiting requests 503 at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from esledger.access.policy import Permission, Scope
@@ -40,7 +44,14 @@ AsOf = Annotated[
         "recorded at or before it, the clock at it"
     ),
 ]
-MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model reflects this position")]
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        description="wait (at most ESLEDGER_MAX_WAIT_SECONDS) until the read model reflects this ledger position; "
+        "a position beyond the ledger's head is refused at once (400)",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows in the page")]
 Cursor = Annotated[
     str | None, Query(max_length=1000, description="where the page starts: the `next` of the previous page")
@@ -61,14 +72,20 @@ CSV = {
 
 
 def projections_router(service: ProjectionService) -> APIRouter:
+    """Each query is an async route: a ``min_position`` wait holds no worker thread (``await_position``), and
+    the answer is computed in the thread pool once the read model is there."""
     router = APIRouter()
+
+    async def answer(min_position: int | None, compute: Callable[[], Response]) -> Response:
+        await service.await_position(min_position)
+        return await run_in_threadpool(compute)
 
     @router.get(
         "/v1/cases",
         summary="Cases with status, warnings and breaches; filterable",
         responses={200: {"model": CaseList}, **QUERY_ERRORS},
     )
-    def list_cases(
+    async def list_cases(
         scope: Views,
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -81,7 +98,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
         limit: Limit = 100,
         cursor: Cursor = None,
     ) -> Response:
-        service.await_position(min_position)
+        at = instant(as_of, "as_of")
         where = CaseFilter(
             kind=kind,
             status=status,
@@ -90,37 +107,40 @@ def projections_router(service: ProjectionService) -> APIRouter:
             due_before=instant(due_before, "due_before"),
             warning=warning,
         )
-        page = service.cases(where, instant(as_of, "as_of"), scope, cursor, limit)
-        return JSON(
-            {"as_of": instant_json(service.at(as_of)), "count": len(page.rows), "cases": page.rows, "next": page.next}
-        )
+
+        def compute() -> Response:
+            page = service.cases(where, at, scope, cursor, limit)
+            return JSON(
+                {"as_of": instant_json(service.at(at)), "count": len(page.rows), "cases": page.rows, "next": page.next}
+            )
+
+        return await answer(min_position, compute)
 
     @router.get(
         "/v1/cases/{case_id}",
         summary="One case: status, deadlines and findings with reasons",
         responses={200: {"model": CaseView}, **CASE_ERRORS},
     )
-    def get_case(case_id: str, scope: Views, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
-        service.await_position(min_position)
-        return JSON(service.case(case_id, instant(as_of, "as_of"), scope))
+    async def get_case(case_id: str, scope: Views, as_of: AsOf = None, min_position: MinPosition = None) -> Response:
+        at = instant(as_of, "as_of")
+        return await answer(min_position, lambda: JSON(service.case(case_id, at, scope)))
 
     @router.get(
         "/v1/cases/{case_id}/replay",
         summary="The case at each instant the ledger learned of an act",
         responses={200: {"model": Replay}, **CASE_ERRORS},
     )
-    def replay_case(
+    async def replay_case(
         case_id: str, scope: Annotated[Scope, requires(Permission.REPLAY)], min_position: MinPosition = None
     ) -> Response:
-        service.await_position(min_position)
-        return JSON({"case_id": case_id, "steps": service.replay(case_id, scope)})
+        return await answer(min_position, lambda: JSON({"case_id": case_id, "steps": service.replay(case_id, scope)}))
 
     @router.get(
         "/v1/deadlines",
         summary="Deadlines, most urgent first, with warning levels",
         responses={200: {"model": DeadlineList}, **QUERY_ERRORS},
     )
-    def list_deadlines(
+    async def list_deadlines(
         scope: Views,
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -132,26 +152,30 @@ def projections_router(service: ProjectionService) -> APIRouter:
         limit: Limit = 100,
         cursor: Cursor = None,
     ) -> Response:
-        service.await_position(min_position)
+        at = instant(as_of, "as_of")
         where = DeadlineFilter(
             level=level, unit=unit, responsible=responsible, status=status, due_before=instant(due_before, "due_before")
         )
-        page = service.deadlines(where, instant(as_of, "as_of"), scope, cursor, limit)
-        return JSON(
-            {
-                "as_of": instant_json(service.at(as_of)),
-                "count": len(page.rows),
-                "deadlines": page.rows,
-                "next": page.next,
-            }
-        )
+
+        def compute() -> Response:
+            page = service.deadlines(where, at, scope, cursor, limit)
+            return JSON(
+                {
+                    "as_of": instant_json(service.at(at)),
+                    "count": len(page.rows),
+                    "deadlines": page.rows,
+                    "next": page.next,
+                }
+            )
+
+        return await answer(min_position, compute)
 
     @router.get(
         "/v1/findings",
         summary="Breaches and candidate findings (第十六–十八条), with determinations",
         responses={200: {"model": FindingList}, **QUERY_ERRORS},
     )
-    def list_findings(
+    async def list_findings(
         scope: Views,
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -161,24 +185,28 @@ def projections_router(service: ProjectionService) -> APIRouter:
         limit: Limit = 100,
         cursor: Cursor = None,
     ) -> Response:
-        service.await_position(min_position)
+        at = instant(as_of, "as_of")
         where = FindingFilter(article=article, unit=unit, determination=determination)
-        page = service.findings(where, instant(as_of, "as_of"), scope, cursor, limit)
-        return JSON(
-            {
-                "as_of": instant_json(service.at(as_of)),
-                "count": len(page.rows),
-                "findings": page.rows,
-                "next": page.next,
-            }
-        )
+
+        def compute() -> Response:
+            page = service.findings(where, at, scope, cursor, limit)
+            return JSON(
+                {
+                    "as_of": instant_json(service.at(at)),
+                    "count": len(page.rows),
+                    "findings": page.rows,
+                    "next": page.next,
+                }
+            )
+
+        return await answer(min_position, compute)
 
     @router.get(
         "/v1/statistics",
         summary="Monthly statistics per unit (第十条), JSON or CSV",
         responses={200: {"model": Statistics, "content": {"text/csv": CSV}}, **QUERY_ERRORS},
     )
-    def get_statistics(
+    async def get_statistics(
         scope: Annotated[Scope, requires(Permission.READ_STATISTICS)],
         as_of: AsOf = None,
         min_position: MinPosition = None,
@@ -186,15 +214,19 @@ def projections_router(service: ProjectionService) -> APIRouter:
         unit: str | None = None,
         format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter is named format
     ) -> Response:
-        service.await_position(min_position)
-        rows = service.statistics(instant(as_of, "as_of"), scope, month=month, unit=unit)
-        if format == "csv":
-            return Response(
-                statistics_csv(rows),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": 'attachment; filename="statistics.csv"'},
-            )
-        return JSON({"as_of": instant_json(service.at(as_of)), "rows": [r.to_json() for r in rows]})
+        at = instant(as_of, "as_of")
+
+        def compute() -> Response:
+            rows = service.statistics(at, scope, month=month, unit=unit)
+            if format == "csv":
+                return Response(
+                    statistics_csv(rows),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="statistics.csv"'},
+                )
+            return JSON({"as_of": instant_json(service.at(at)), "rows": [r.to_json() for r in rows]})
+
+        return await answer(min_position, compute)
 
     @router.get(
         "/v1/projections/health",

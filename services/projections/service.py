@@ -10,6 +10,8 @@ pure domain core, as a replay is.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -18,10 +20,11 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from anyio import to_thread
 
 from esledger.access.policy import Scope, View
 from esledger.core.availability import Availability
-from esledger.core.errors import NotFound, ProjectionBehind
+from esledger.core.errors import InvalidArgument, NotFound, ProjectionBehind
 from esledger.core.following import Follower
 from esledger.core.storage import Handle
 from esledger.domain.casefile import present, present_deadline
@@ -37,6 +40,8 @@ from esledger.projections.readmodel import ReadModel, micros
 Row = tuple[Key, dict[str, Any]]
 CHUNK = 500
 """Candidate rows read per query while a page is filled."""
+POLL_SECONDS = 0.02
+"""How often requests waiting for ``min_position`` look at the read model's position."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class ProjectionService:
         projector: Projector,
         *,
         max_wait_seconds: float,
+        max_waiting: int = 100,
         follower: Follower | None = None,
     ) -> None:
         self.read_model = read_model
@@ -76,6 +82,11 @@ class ProjectionService:
         self.policy = projector.policy
         self.clock = projector.clock
         self.max_wait_seconds = max_wait_seconds
+        self.max_waiting = max_waiting
+        self._waiting = 0
+        """Requests waiting for ``min_position`` now (they all run on this process's event loop)."""
+        self._polling = asyncio.Lock()
+        self._polled, self._polled_at = 0, -math.inf
         self.hidden_kinds = projector.hidden_kinds
         """Case kinds the ledger keeps for itself (principals): never among the supervision cases."""
         self.follower = follower
@@ -93,23 +104,59 @@ class ProjectionService:
             }
         return out
 
-    def await_position(self, min_position: int | None) -> None:
-        """Read-your-writes: wait (bounded) until the read model reflects ``min_position``."""
+    async def await_position(self, min_position: int | None) -> None:
+        """Read-your-writes: wait (at most ``max_wait_seconds``) until the read model reflects ``min_position``.
+        The wait is on the event loop, so it holds no worker thread; the waiters share one position read per
+        poll. A position beyond the ledger's head (no write gave it) is refused at once, and so is a waiter
+        beyond ``max_waiting``."""
         if min_position is None:
             return
-        deadline = time.monotonic() + self.max_wait_seconds
-        while (position := self._position()) < min_position:
-            if time.monotonic() >= deadline:
-                raise ProjectionBehind(
-                    f"the read model is at position {position}, not yet at {min_position}; "
-                    "nothing is wrong, it is catching up",
-                    position=position,
-                    min_position=min_position,
-                    retry_after=self.availability.retry_after_seconds,
-                )
-            if self.follower is not None:
-                self.follower.notify()
-            time.sleep(0.02)
+        position, head = await to_thread.run_sync(self._positions)
+        if position >= min_position:
+            return
+        if min_position > head:
+            raise InvalidArgument(
+                f"min_position {min_position} is beyond the ledger's head {head}: no write gave it",
+                errors=[{"parameter": "min_position", "rule": "at-most-head"}],
+            )
+        if self._waiting >= self.max_waiting:
+            raise ProjectionBehind(
+                f"{self._waiting} requests already wait for the read model; it is at position {position}",
+                position=position,
+                min_position=min_position,
+                retry_after=self.availability.retry_after_seconds,
+            )
+        self._waiting += 1
+        try:
+            deadline = time.monotonic() + self.max_wait_seconds
+            while position < min_position:
+                if time.monotonic() >= deadline:
+                    raise ProjectionBehind(
+                        f"the read model is at position {position}, not yet at {min_position}; "
+                        "nothing is wrong, it is catching up",
+                        position=position,
+                        min_position=min_position,
+                        retry_after=self.availability.retry_after_seconds,
+                    )
+                if self.follower is not None:
+                    self.follower.notify()
+                await asyncio.sleep(POLL_SECONDS)
+                position = await self._polled_position()
+        finally:
+            self._waiting -= 1
+
+    async def _polled_position(self) -> int:
+        """The read model's position, read at most once per poll for every waiter together."""
+        async with self._polling:
+            if time.monotonic() - self._polled_at >= POLL_SECONDS:
+                self._polled = await to_thread.run_sync(self._position)
+                self._polled_at = time.monotonic()
+            return self._polled
+
+    def _positions(self) -> tuple[int, int]:
+        """The read model's position and the ledger's head."""
+        with self.availability.guard():
+            return self.read_model.get().position(), self.store.get().head()
 
     def _position(self) -> int:
         with self.availability.guard():

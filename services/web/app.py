@@ -1,11 +1,12 @@
 """The HTTP service: the routers of the parts the process's role carries (the ledger, the log's reads, the
 log's sequencer, the read side) and nothing else, so a role's OpenAPI document lists only what it answers;
-one problem+json error shape, liveness, each role's health, and the meaning of every problem type. The parts
-come built from the composition root (``esledger.bootstrap``); the app starts and stops them with its
-lifespan."""
+one problem+json error shape, liveness and readiness, each role's health, and the meaning of every problem
+type. The parts come built from the composition root (``esledger.bootstrap``); the app starts and stops them
+with its lifespan."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -17,17 +18,19 @@ from starlette.responses import Response
 from esledger.access.api import principals_router
 from esledger.access.policy import Permission, Scope
 from esledger.bootstrap import System
-from esledger.core.errors import NotFound, StorageUnavailable
+from esledger.core.errors import NotFound, StorageUnavailable, Unavailable
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
 from esledger.transparency.api import sequencer_router, transparency_router
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.metrics import Metrics, install_metrics
-from esledger.web.models import Health, LedgerHealth, ProblemTypeInfo
+from esledger.web.models import Health, LedgerHealth, ProblemTypeInfo, Readiness
 from esledger.web.openapi import UNEXPECTED, install_openapi, problem_responses
 from esledger.web.problems import TYPES, install_problem_handlers
 from esledger.web.requestlog import RequestLog
 from esledger.web.responses import JSON
+
+logger = logging.getLogger("esledger.http")
 
 DESCRIPTION = (
     "Upstream systems post supervisory acts (行政执法监督) as CloudEvents; every act is validated, stored "
@@ -65,8 +68,21 @@ def create_app(system: System) -> FastAPI:
         app.include_router(projections_router(system.projections))
 
     @app.get("/healthz", summary="Liveness: the process answers", responses={200: {"model": Health}})
-    def health() -> Response:
+    async def health() -> Response:
+        """On the event loop, touching nothing: it answers while every worker thread waits on a database."""
         return JSON({"status": "ok", "role": system.role})
+
+    @app.get(
+        "/readyz",
+        summary="Readiness: the database answers, the followers run and keep up (public: no content)",
+        responses={200: {"model": Readiness}, **problem_responses(Unavailable)},
+    )
+    def ready() -> Response:
+        """Public, for probes that cannot authenticate, so it tells nothing but ready or not (why: logged)."""
+        if (why := system.unready()) is not None:
+            logger.warning("not ready", extra={"cause": why})
+            raise Unavailable("not ready", retry_after=settings.retry_after_seconds)
+        return JSON({"status": "ready"})
 
     @app.get(
         "/problems/{slug}",

@@ -19,6 +19,7 @@ from esledger.core.errors import Forbidden, RateLimited, StorageUnavailable, Una
 PUBLIC = frozenset(
     {
         "/healthz",
+        "/readyz",
         "/problems/{slug}",
         "/v1/schemas",
         "/v1/schemas/{schema_id}",
@@ -30,7 +31,7 @@ PUBLIC = frozenset(
     }
 )
 """The routes anyone may call: nothing in them is about a case or a principal (the log's public key is meant
-to be published)."""
+to be published; readiness says only ready or not)."""
 
 
 AUTH_ERRORS = (Unauthenticated, Forbidden, RateLimited, StorageUnavailable, Unavailable)

@@ -1,4 +1,4 @@
-"""Documentation of the app's own answers (liveness, problem types); see ``esledger.web.openapi``."""
+"""Documentation of the app's own answers (liveness, readiness, problem types); see ``esledger.web.openapi``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ class Health(DocModel):
 
     status: Literal["ok"]
     role: Literal["all", "ledger", "projections", "log"] = Field(description="what this process serves")
+
+
+class Readiness(DocModel):
+    """The process may take traffic (public: says nothing else; 503 when not, the cause in its log)."""
+
+    status: Literal["ready"]
 
 
 class LedgerHealth(DocModel):

@@ -18,7 +18,7 @@ from esledger.core.following import Follower
 from esledger.projections.projection import Projector, catch_up, scope_rows
 from esledger.projections.rebuild import rebuild
 from esledger.settings import Settings
-from tests.helpers import CE, asgi_client, body, examples, head, post_examples, postgres_only, received
+from tests.helpers import CE, asgi_client, body, examples, post_examples, postgres_only, received
 
 
 def ledger_only(settings: Settings) -> AbstractAsyncContextManager[AsyncClient]:
@@ -90,14 +90,45 @@ async def test_read_your_writes_with_min_position(system: AsyncClient, clock) ->
 
 
 async def test_min_position_not_reached_answers_503_with_the_current_position(settings: Settings, clock) -> None:
-    """The wait is bounded (here briefly, so the test is quick), then the answer says where the read model is."""
+    """Nothing follows: the wait is bounded (here briefly, so the test is quick), then the answer says where
+    the read model is; a position beyond the ledger's head, which no write gave, is refused at once."""
     brief = settings.model_copy(update={"max_wait_seconds": 0.3})
-    async with asgi_client(bootstrap(brief, clock=clock)) as system:
-        position = await head(system)
-        response = await system.get("/v1/cases", params={"min_position": position + 1000})
-    assert response.status_code == 503 and "Retry-After" in response.headers
+    clock.set("2026-09-22T10:05:00+08:00")
+    async with asgi_client(bootstrap(brief, clock=clock, follow=False)) as system:
+        position = (await system.post("/v1/events", content=body(received("GR-BEHIND")), headers=CE)).json()["position"]
+        response = await system.get("/v1/cases", params={"min_position": position})
+        started = time.monotonic()
+        beyond = await system.get("/v1/cases/GR-BEHIND", params={"min_position": position + 1000})
+        refused_in = time.monotonic() - started
+    assert response.status_code == 503 and response.headers["Retry-After"] == str(settings.retry_after_seconds)
     doc = response.json()
-    assert doc["type"] == "/problems/projection-behind" and doc["position"] == position
+    assert doc["type"] == "/problems/projection-behind" and doc["position"] < position
+    assert beyond.status_code == 400 and refused_in < 0.3, beyond.text
+    assert beyond.json()["errors"] == [{"parameter": "min_position", "rule": "at-most-head"}]
+
+
+async def test_waiting_reads_hold_no_worker_thread_and_are_bounded(settings: Settings, clock) -> None:
+    """40 queries wait for a position the read model does not reach (more than the worker threads a process
+    has): other reads still answer at once, and one waiter over the bound is answered 503 at once."""
+    waits = settings.model_copy(update={"max_wait_seconds": 3, "max_waiting_reads": 40})
+    clock.set("2026-09-22T10:05:00+08:00")
+    async with asgi_client(bootstrap(waits, clock=clock, follow=False)) as system:
+        position = (await system.post("/v1/events", content=body(received("GR-WAIT")), headers=CE)).json()["position"]
+        waiting = [
+            asyncio.create_task(system.get(path, params={"min_position": position}))
+            for path in ["/v1/cases", "/v1/deadlines", "/v1/findings", "/v1/cases/GR-WAIT"] * 10
+        ]
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        others = [await system.get(path) for path in ("/v1/cases", "/v1/events", "/v1/cases/GR-WAIT/events")]
+        over = await system.get("/v1/statistics", params={"min_position": position})
+        answered_in = time.monotonic() - started
+        assert not any(task.done() for task in waiting)
+        waited = await asyncio.gather(*waiting)
+    assert [r.status_code for r in others] == [200] * 3 and answered_in < 1, answered_in
+    assert over.status_code == 503 and over.headers["Retry-After"] == str(settings.retry_after_seconds)
+    assert "already wait" in over.json()["detail"]
+    assert {(r.status_code, r.json()["type"]) for r in waited} == {(503, "/problems/projection-behind")}
 
 
 async def test_readers_polling_while_the_follower_catches_up_see_every_acknowledged_write(
