@@ -56,13 +56,12 @@ class Availability:
     @contextmanager
     def guard(self) -> Iterator[None]:
         """Storage access that waits at most ``unavailable_after_seconds`` for a connection (from its start,
-        or from the last connection it got), then raises ``StorageUnavailable``; nested guards share one
-        budget."""
+        or from its first attempt since it last got one: ``database.Budget``), then raises
+        ``StorageUnavailable``; nested guards share one budget."""
         budget = None
         if BUDGET.get() is None:
-            budget = BUDGET.set(
-                Budget(self.unavailable_after_seconds, time.monotonic() + self.unavailable_after_seconds)
-            )
+            seconds = self.unavailable_after_seconds
+            budget = BUDGET.set(Budget(seconds, time.monotonic() + seconds))
         try:
             if self.suspect:
                 probe(self.database_url, self.probe_timeout_seconds)

@@ -89,11 +89,22 @@ def probe(database_url: str, timeout_seconds: int = 2) -> None:
 
 @dataclass
 class Budget:
-    """How long a request may go on waiting for a database connection: ``seconds`` from its start, or from
-    the last connection it got."""
+    """How long a storage access may go on waiting for a database connection: ``seconds`` from its start,
+    then from its first attempt to get one since it last got one (so long work between queries is never
+    counted). Waiting behind a group commit that succeeded is not counted either (``renew``); behind one that
+    met an outage it is, so a queued request meets the outage within its own budget too."""
 
     seconds: float
-    deadline: float
+    deadline: float | None
+    """When the current wait for a connection runs out (None: from the next attempt)."""
+
+
+def renew_budget() -> None:
+    """The access in progress starts its wait for a connection afresh: what it waited for so far was not the
+    database."""
+    budget = BUDGET.get()
+    if budget is not None:
+        budget.deadline = None
 
 
 BUDGET: ContextVar[Budget | None] = ContextVar("esledger_connection_budget", default=None)
@@ -104,18 +115,22 @@ class BudgetedPool(ConnectionPool[Any]):
     """The library's pool, waiting for a connection no longer than the budget of the access in progress.
 
     The library retries a failed connection ten times, each waiting the pool's timeout: twenty seconds while
-    the server is down. Once the budget is spent this raises ``TimeoutError``, which the library does not
-    retry and the availability guard answers 503. Outside a budget (followers, start-up), nothing changes."""
+    the server is down. The budget spans those retries: once it is spent this raises ``TimeoutError``, which
+    the library does not retry and the availability guard answers 503. Outside a budget (followers, start-up),
+    nothing changes."""
 
     def getconn(self, timeout: float | None = None) -> Any:
         budget = BUDGET.get()
         if budget is None:
             return super().getconn(timeout)
-        remaining = budget.deadline - time.monotonic()
+        now = time.monotonic()
+        if budget.deadline is None:
+            budget.deadline = now + budget.seconds
+        remaining = budget.deadline - now
         if remaining <= 0:
             raise TimeoutError(f"no database connection within {budget.seconds:g} s")
         conn = super().getconn(min(self.timeout if timeout is None else timeout, remaining))
-        budget.deadline = time.monotonic() + budget.seconds
+        budget.deadline = None
         return conn
 
 

@@ -41,6 +41,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 
 from esledger.core.canonical import sha256_hex
+from esledger.core.database import renew_budget
 from esledger.core.errors import (
     AlreadyErased,
     CaseExists,
@@ -273,6 +274,8 @@ class Appender:
         self.clock = clock
         self.retry_after_seconds = retry_after_seconds
         self.cases = _Cases(CACHED_CASES)
+        self._answered = True
+        """Whether the last group got its answer from the database (committed or refused by it)."""
         self.groups: GroupCommit[_Request, _Accepted] = GroupCommit(self._commit, lambda r: len(r.items), GROUP_EVENTS)
 
     def append(
@@ -296,11 +299,15 @@ class Appender:
 
     # -- a group --------------------------------------------------------------------------------------------
     def _commit(self, requests: Sequence[_Request]) -> list[_Accepted | BaseException]:
+        if self._answered:
+            renew_budget()  # the leader waited behind a group the database answered: that was not an outage
         store = self.store.get()
         subjects = {i.event["subject"] for r in requests for i in r.items}
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return self._attempt(store, requests)
+                outcomes = self._attempt(store, requests)
+                self._answered = True
+                return outcomes
             except _Stale as stale:
                 self.cases.forget(stale.case_ids)
             except IntegrityError as exc:
@@ -313,6 +320,7 @@ class Appender:
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
             except BaseException:
                 self.cases.forget(subjects)  # whether it committed is unknown
+                self._answered = False
                 raise
         logger.warning("append gave up against concurrent writers", extra={"attempts": MAX_ATTEMPTS})
         raise WriteContention(

@@ -199,3 +199,33 @@ def test_a_request_acknowledged_by_a_group_is_stored_even_when_posted_again_at_o
         assert len(system.storage.store.get().timeline("GR-G-TWICE")) == 1
     finally:
         system.close()
+
+
+def test_waiting_for_a_group_in_flight_is_not_waiting_for_the_database(settings: Settings, clock: FakeClock) -> None:
+    """A request queued behind a slow group for longer than the connection budget (the time to a 503 when
+    the database is down) is committed, not answered 503: only waiting for a connection counts."""
+    clock.set(AFTER_EXAMPLES)
+    budget = 0.3
+    system = bootstrap(settings.model_copy(update={"unavailable_after_seconds": budget}), role="ledger", clock=clock)
+    ledger = system.ledger
+    assert ledger is not None
+    writer = system.access.scope(Principal("key:tester", "tester", (Grant("source", source="*"),)))
+    groups = ledger.appender.groups
+    run = groups._run
+
+    def slow(requests: Sequence[Any]) -> Sequence[Any]:
+        if len(requests) == 1 and requests[0].items[0].event["subject"] == "GR-SLOW":
+            _wait_until(lambda: groups.queued >= 2)
+            time.sleep(3 * budget)
+        return run(requests)
+
+    groups._run = slow
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(ledger.post, [received("GR-SLOW")], writer, batch=False)
+            _queued(groups, 1)
+            second = pool.submit(ledger.post, [received("GR-BEHIND")], writer, batch=False)
+            assert first.result(timeout=30)[0].created
+            assert second.result(timeout=30)[0].created
+    finally:
+        system.close()
