@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import Path as FastAPIPath
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -43,7 +44,7 @@ from esledger.ledger.models import (
 from esledger.ledger.service import LedgerService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
-from esledger.web.parameters import instant
+from esledger.web.parameters import BIGGEST, instant
 from esledger.web.problems import BodyTooLarge, MalformedJSON, UnsupportedMediaType
 from esledger.web.responses import JSON, SchemaJSON
 
@@ -252,7 +253,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
     def get_record(
         request: Request,
         case_id: str,
-        version: int,
+        version: Annotated[int, FastAPIPath(ge=1, le=BIGGEST)],
         scope: Annotated[Scope, requires(Permission.READ_HISTORY)],
         purpose: Purpose = None,
     ) -> Response:
@@ -266,7 +267,7 @@ def ledger_router(ledger: LedgerService, max_body_bytes: int, max_batch_events: 
     def get_feed(
         request: Request,
         scope: Annotated[Scope, requires(Permission.READ_FEED)],
-        after: Annotated[int, Query(ge=0, description="last position already seen")] = 0,
+        after: Annotated[int, Query(ge=0, le=BIGGEST, description="last position already seen")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         reveal: Annotated[
             bool,

@@ -34,7 +34,7 @@ from esledger.projections.queries import CaseFilter, DeadlineFilter, FindingFilt
 from esledger.projections.service import ProjectionService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
-from esledger.web.parameters import instant
+from esledger.web.parameters import BIGGEST, instant
 from esledger.web.responses import JSON
 
 AsOf = Annotated[
@@ -48,6 +48,7 @@ MinPosition = Annotated[
     int | None,
     Query(
         ge=0,
+        le=BIGGEST,
         description="wait (at most ESLEDGER_MAX_WAIT_SECONDS) until the read model reflects this ledger position; "
         "a position beyond the ledger's head is refused at once (400)",
     ),

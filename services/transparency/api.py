@@ -25,6 +25,7 @@ from esledger.transparency.models import (
 from esledger.transparency.service import Sequencer, TransparencyService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
+from esledger.web.parameters import BIGGEST
 from esledger.web.responses import JSON
 
 
@@ -63,7 +64,7 @@ def transparency_router(log: TransparencyService) -> APIRouter:
     )
     def history(
         _: Annotated[Scope, requires(Permission.READ_LOG)],
-        at_most: Annotated[int | None, Query(ge=1, description="largest tree size")] = None,
+        at_most: Annotated[int | None, Query(ge=1, le=BIGGEST, description="largest tree size")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
         return JSON({"checkpoints": [_json(c) for c in log.history(at_most, limit)]})
@@ -78,8 +79,8 @@ def transparency_router(log: TransparencyService) -> APIRouter:
     )
     def inclusion(
         scope: Annotated[Scope, requires(Permission.PROVE_INCLUSION)],
-        position: Annotated[int, Query(ge=1)],
-        tree_size: Annotated[int | None, Query(ge=1)] = None,
+        position: Annotated[int, Query(ge=1, le=BIGGEST)],
+        tree_size: Annotated[int | None, Query(ge=1, le=BIGGEST)] = None,
     ) -> Response:
         return JSON(log.inclusion(position, tree_size, scope))
 
@@ -93,8 +94,8 @@ def transparency_router(log: TransparencyService) -> APIRouter:
     )
     def consistency(
         _: Annotated[Scope, requires(Permission.READ_LOG)],
-        first: Annotated[int, Query(alias="from", ge=1)],
-        second: Annotated[int, Query(alias="to", ge=1)],
+        first: Annotated[int, Query(alias="from", ge=1, le=BIGGEST)],
+        second: Annotated[int, Query(alias="to", ge=1, le=BIGGEST)],
     ) -> Response:
         return JSON(log.consistency(first, second))
 

@@ -15,6 +15,9 @@ from esledger.core.errors import InvalidArgument
 from esledger.ledger.validation import EARLIEST
 
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+BIGGEST = 2**63 - 1
+"""The largest position, version or tree size a request may name: the databases' 64-bit integers (a larger
+one is refused with 422 before it reaches them)."""
 """The first instant an instant parameter may not name."""
 
 
