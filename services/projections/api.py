@@ -31,7 +31,7 @@ from esledger.projections.models import (
     Statistics,
 )
 from esledger.projections.queries import CaseFilter, DeadlineFilter, FindingFilter
-from esledger.projections.service import ProjectionService
+from esledger.projections.service import Page, ProjectionService
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
 from esledger.web.parameters import BIGGEST, instant
@@ -81,6 +81,12 @@ def projections_router(service: ProjectionService) -> APIRouter:
         await service.await_position(min_position)
         return await run_in_threadpool(compute)
 
+    def paged(at: datetime | None, rows: str, page: Page) -> Response:
+        """A page of a list, in the one shape every list answers with."""
+        return JSON(
+            {"as_of": instant_json(service.at(at)), "count": len(page.rows), rows: page.rows, "next": page.next}
+        )
+
     @router.get(
         "/v1/cases",
         summary="Cases with status, warnings and breaches; filterable",
@@ -109,13 +115,7 @@ def projections_router(service: ProjectionService) -> APIRouter:
             warning=warning,
         )
 
-        def compute() -> Response:
-            page = service.cases(where, at, scope, cursor, limit)
-            return JSON(
-                {"as_of": instant_json(service.at(at)), "count": len(page.rows), "cases": page.rows, "next": page.next}
-            )
-
-        return await answer(min_position, compute)
+        return await answer(min_position, lambda: paged(at, "cases", service.cases(where, at, scope, cursor, limit)))
 
     @router.get(
         "/v1/cases/{case_id}",
@@ -158,18 +158,9 @@ def projections_router(service: ProjectionService) -> APIRouter:
             level=level, unit=unit, responsible=responsible, status=status, due_before=instant(due_before, "due_before")
         )
 
-        def compute() -> Response:
-            page = service.deadlines(where, at, scope, cursor, limit)
-            return JSON(
-                {
-                    "as_of": instant_json(service.at(at)),
-                    "count": len(page.rows),
-                    "deadlines": page.rows,
-                    "next": page.next,
-                }
-            )
-
-        return await answer(min_position, compute)
+        return await answer(
+            min_position, lambda: paged(at, "deadlines", service.deadlines(where, at, scope, cursor, limit))
+        )
 
     @router.get(
         "/v1/findings",
@@ -189,18 +180,9 @@ def projections_router(service: ProjectionService) -> APIRouter:
         at = instant(as_of, "as_of")
         where = FindingFilter(article=article, unit=unit, determination=determination)
 
-        def compute() -> Response:
-            page = service.findings(where, at, scope, cursor, limit)
-            return JSON(
-                {
-                    "as_of": instant_json(service.at(at)),
-                    "count": len(page.rows),
-                    "findings": page.rows,
-                    "next": page.next,
-                }
-            )
-
-        return await answer(min_position, compute)
+        return await answer(
+            min_position, lambda: paged(at, "findings", service.findings(where, at, scope, cursor, limit))
+        )
 
     @router.get(
         "/v1/statistics",

@@ -276,19 +276,13 @@ class ProjectionService:
             return self._computed("deadlines", as_of, scope, rows, after, limit)
         with self.availability.guard():
             read_model, now = self._now()
-            m = read_model.mark
-            tests = {
-                "level = ": where.level,
-                "status = ": where.status,
-                "responsible = ": where.responsible,
-            }
-            conditions = [f"d.{column}{m}" for column, value in tests.items() if value]
-            params: list[Any] = [value for value in tests.values() if value]
-            if where.unit:
-                conditions.append(f"(d.unit_code = {m} OR d.unit_name = {m})")
-                params += [where.unit, where.unit]
+            conditions, params = _row_filter(
+                read_model.mark,
+                {"level": where.level, "status": where.status, "responsible": where.responsible},
+                where.unit,
+            )
             if where.due_before is not None:
-                conditions.append(f"d.due_key <= {m}")
+                conditions.append(f"d.due_key <= {read_model.mark}")
                 params.append(micros(where.due_before))
             order = "d.due_key, d.case_id, d.rule_id, d.trigger_version, d.seq"
             return self._listed(
@@ -313,17 +307,9 @@ class ProjectionService:
             return self._computed("findings", as_of, scope, rows, after, limit)
         with self.availability.guard():
             read_model, now = self._now()
-            m = read_model.mark
-            conditions, params = [], []
-            if where.article:
-                conditions.append(f"d.article = {m}")
-                params.append(where.article)
-            if where.determination:
-                conditions.append(f"d.status = {m}")
-                params.append(where.determination)
-            if where.unit:
-                conditions.append(f"(d.unit_code = {m} OR d.unit_name = {m})")
-                params += [where.unit, where.unit]
+            conditions, params = _row_filter(
+                read_model.mark, {"article": where.article, "status": where.determination}, where.unit
+            )
             return self._listed(
                 read_model,
                 scope,
@@ -568,3 +554,14 @@ class ProjectionService:
         if seen is View.RESPONDENT:
             return queries.respondent_view(view, lambda code: scope.within(code, "respondent"))
         return view
+
+
+def _row_filter(mark: str, equal: Mapping[str, str | None], unit: str | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions on a deadline or finding row ``d``: each given column equals its value, and the unit is
+    the row's unit by code or name."""
+    conditions = [f"d.{column} = {mark}" for column, value in equal.items() if value]
+    params: list[Any] = [value for value in equal.values() if value]
+    if unit:
+        conditions.append(f"(d.unit_code = {mark} OR d.unit_name = {mark})")
+        params += [unit, unit]
+    return conditions, params
