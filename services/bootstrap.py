@@ -43,6 +43,7 @@ from esledger.transparency import logstore
 from esledger.transparency.logstore import MerkleStore, PostgresMerkleStore, SQLiteMerkleStore
 from esledger.transparency.service import Sequencer, TransparencyService
 from esledger.transparency.signer import load_signer
+from esledger.transparency.witnessing import Witnessing, WitnessPolicy, load_witness_policy
 
 logger = logging.getLogger("esledger")
 
@@ -120,6 +121,9 @@ class System:
             self._first_start()
         for follower in self.followers:
             follower.start()
+        if self.followers and self.sequencer is not None and self.sequencer.witnessing is not None:
+            self.sequencer.witnessing.start()
+            self.sequencer.witnessing.notify()
 
     def check_signing_key(self) -> None:
         """A process that signs refuses a key other than the log's (``transparency.rotation``); a database
@@ -159,6 +163,8 @@ class System:
     def close(self) -> None:
         for follower in self.followers:
             follower.stop()
+        if self.sequencer is not None and self.sequencer.witnessing is not None:
+            self.sequencer.witnessing.stop()
         self.storage.close()
 
 
@@ -198,10 +204,13 @@ def bootstrap(
         disabled=settings.auth_disabled,
     )
     system = System(settings, role, clock, schemas, catalog, storage, access, ledger, followers=followers)
+    policy: WitnessPolicy | None = (
+        load_witness_policy(settings.witness_policy_file) if settings.witness_policy_file else None
+    )
 
     if carries(role, "ledger"):
         system.ledger = ledger
-        system.transparency = TransparencyService(storage.merkle, storage.store, storage.availability)
+        system.transparency = TransparencyService(storage.merkle, storage.store, storage.availability, policy)
     if carries(role, "projections"):
         hidden = frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal)
         projector = Projector(load_policy(settings, schemas, catalog), clock, hidden)
@@ -223,6 +232,15 @@ def bootstrap(
             checkpoint_interval_seconds=settings.checkpoint_interval_seconds,
             rotate=settings.signing_key_rotate,
         )
+        if policy is not None:
+            system.sequencer.witnessing = Witnessing(
+                storage.merkle,
+                storage.availability,
+                policy,
+                clock,
+                timeout_seconds=settings.witness_timeout_seconds,
+                retry_seconds=settings.witness_retry_seconds,
+            )
     if follow:
         followers.extend(followers_of(system))
     return system

@@ -14,7 +14,14 @@ from esledger.core.database import connect, is_postgres, schema_of
 from esledger.core.errors import InvalidArgument
 from esledger.projections.readmodel import PARTS
 
-LEDGER_TABLES = ("ledger_events", "merkle_leaves", "merkle_nodes", "merkle_checkpoints", "confidential_erasures")
+LEDGER_TABLES = (
+    "ledger_events",
+    "merkle_leaves",
+    "merkle_nodes",
+    "merkle_checkpoints",
+    "merkle_cosignatures",
+    "confidential_erasures",
+)
 ERASABLE_TABLES = ("confidential_values",)
 WORKING_TABLES = (*(f"projections_{part}" for part in PARTS), "projections_tracking", "merklelog_tracking")
 

@@ -105,6 +105,21 @@ class Settings(BaseSettings):
         "integrates everything pending in one transaction (a burst of appends costs one integration)",
     )
 
+    witness_policy_file: Path | None = Field(
+        None,
+        description="JSON file of the witnesses (verifier keys, URLs, organs) and the quorum that makes a "
+        "checkpoint published (README: Trust model); the log role submits every checkpoint to them, the "
+        "ledger role serves `/v1/log/published`",
+    )
+    witness_timeout_seconds: float = Field(
+        5.0, gt=0, description="longest the log waits for one witness's answer (submission runs in its own thread)"
+    )
+    witness_retry_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="how often the log submits again to witnesses that have not cosigned its latest checkpoint",
+    )
+
     # -- who may do what ------------------------------------------------------------------------------------
     auth_disabled: bool = Field(
         False,

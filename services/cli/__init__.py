@@ -315,6 +315,15 @@ def export(
             checkpoint = log.stored_checkpoint(tree_size)
         since = log.stored_checkpoint(since_size) if since_size is not None else None
         storage = parts.storage
+        if parts.sequencer is not None and parts.sequencer.witnessing is not None:
+            for name, outcome in parts.sequencer.witnessing.submit(checkpoint).items():
+                typer.echo(f"witness {name}: {outcome}", err=True)
+        with storage.availability.guard():
+            from esledger.transparency.logstore import StoredCheckpoint
+            from esledger.transparency.witnessing import cosigned_note
+
+            note = cosigned_note(storage.merkle.get(), checkpoint)
+            checkpoint = StoredCheckpoint(checkpoint.size, checkpoint.root, note, checkpoint.signed_at)
         with storage.availability.guard():
             records = storage.store.get().timeline(case) if case else list(storage.store.get().records())
             if not records:
@@ -354,6 +363,14 @@ def verify(
             "must prove its tree extends it unchanged."
         ),
     ] = None,
+    witnesses: Annotated[
+        Path | None,
+        typer.Option(
+            "--witnesses",
+            help="The witness policy file (keys and quorum, README: Trust model): the bundle's checkpoint must "
+            "carry valid cosignatures of the quorum.",
+        ),
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Verify a bundle offline (no database), or the live database against its signed checkpoints."""
@@ -366,6 +383,8 @@ def verify(
             "--key is required: the log's public key as published (GET /v1/checkpoints/key serves it), "
             "never one read from the system under review"
         )
+    if live and witnesses is not None:
+        raise fail("--witnesses checks a bundle's checkpoint; with --live, check GET /v1/log/published instead")
     kept = checkpoint.read_text("utf-8") if checkpoint else None
     if live:
         failures, summary = _verify_live(database, [_key_text(k) for k in key], kept)
@@ -384,12 +403,33 @@ def verify(
                 progress=lambda: bar.update(1),
             )
         summary = f"{len(document.get('entries', []))} events against checkpoint {size}"
+        if witnesses is not None:
+            failures = [*failures, *_witness_policy_failures(witnesses, document.get("checkpoint", ""))]
     for failure in failures:
         typer.echo(f"FAIL {failure}")
     if failures:
         typer.echo(f"{len(failures)} failure(s) in {summary}")
         raise typer.Exit(1)
     typer.echo(f"OK: {summary} verified")
+
+
+def _witness_policy_failures(policy_file: Path, note: str) -> list[str]:
+    """Check the witness policy on a checkpoint note; prints the verdict, returns it as a failure if unmet."""
+    from esledger.core.errors import ConfigurationError
+    from esledger.transparency.note import NoteError
+    from esledger.transparency.witnessing import load_witness_policy
+
+    try:
+        policy = load_witness_policy(policy_file)
+        verdict = policy.evaluate(note)
+    except ConfigurationError as exc:
+        raise fail(exc.detail) from None
+    except NoteError as exc:
+        return [f"checkpoint: {exc}"]
+    if verdict.satisfied:
+        typer.echo(f"OK: {verdict}")
+        return []
+    return [f"checkpoint: {verdict}"]
 
 
 def _verify_live(database: str | None, keys: list[str], kept: str | None) -> tuple[list[Any], str]:
@@ -557,3 +597,116 @@ def new_key(name: Annotated[str, typer.Argument()] = "operator") -> None:
     from esledger.access.keys import make_key
 
     typer.echo(make_key(name, 1).text)
+
+
+witness = typer.Typer(
+    help="A witness (c2sp.org/tlog-witness) run by a body other than the log's operator: it cosigns a checkpoint "
+    "only if it is consistent with every one it cosigned before.",
+    no_args_is_help=True,
+)
+app.add_typer(witness, name="witness")
+
+
+@witness.command("keygen")
+def witness_keygen(
+    name: Annotated[str, typer.Option(help="The witness's name, e.g. sfj.jingzhou.gov.cn/witness.")],
+    out: Annotated[Path, typer.Option(help="Where to write the witness's private key (mode 0600).")],
+) -> None:
+    """Create a witness's Ed25519 key; prints its verifier key (cosignature/v1, type 0x04) for the log's
+    witness policy and for verifiers."""
+    from esledger.transparency.cosignature import generate_witness_key
+    from esledger.transparency.signer import write_key_file
+
+    skey, vkey = generate_witness_key(name)
+    try:
+        write_key_file(out, skey)
+    except FileExistsError:
+        raise fail(f"{out} exists; a key is never overwritten: choose another --out") from None
+    typer.echo(vkey)
+
+
+def build_witness(key: Path, logs: list[str], database: str) -> Any:
+    from esledger.core.errors import ConfigurationError
+    from esledger.transparency.cosignature import parse_witness_signer
+    from esledger.transparency.note import NoteError
+    from esledger.transparency.witness import Witness, WitnessStore
+
+    try:
+        name, private_key = parse_witness_signer(key.read_text("utf-8"))
+        return Witness(name, private_key, [_key_text(k) for k in logs], WitnessStore(database))
+    except (OSError, NoteError) as exc:
+        raise fail(f"the witness cannot start: {exc}") from None
+    except ConfigurationError as exc:
+        raise fail(exc.detail) from None
+
+
+@witness.command("serve")
+def witness_serve(
+    key: Annotated[Path, typer.Option("--key", help="The witness's private key file (`esledger witness keygen`).")],
+    log: Annotated[
+        list[str],
+        typer.Option("--log", help="A log's verifier key (text or file), repeatable; its name is the log's origin."),
+    ],
+    database: Annotated[
+        str,
+        typer.Option(
+            "--database",
+            help="The witness's own storage of each log's latest cosigned size and root: sqlite:///PATH or "
+            "postgresql://… (never the log's database).",
+        ),
+    ] = "sqlite:///var/witness.sqlite3",
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8100,
+) -> None:
+    """Serve POST /add-checkpoint and GET /<origin hash>/checkpoint (c2sp.org/tlog-witness)."""
+    import uvicorn
+
+    from esledger.transparency.witness import witness_app
+
+    built = build_witness(key, log, database)
+    typer.echo(f"witness {built.cosigner.verifier_key} for {', '.join(built.logs)}: http://{host}:{port}/", err=True)
+    uvicorn.run(witness_app(built), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def monitor(
+    log_key: Annotated[str, typer.Option("--log-key", help="The log's published verifier key (text or file).")],
+    state: Annotated[
+        Path, typer.Option("--state", help="The monitor's state file: every checkpoint it saw (created if absent).")
+    ],
+    url: UrlOption = DEFAULT_URL,
+    key: KeyOption = None,
+    witnesses: Annotated[
+        Path | None,
+        typer.Option("--witnesses", help="The witness policy file: compare the log with what each witness cosigned."),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit (0 clean, 1 alert).")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds when running continuously.")] = 60.0,
+) -> None:
+    """Follow the log from outside: checkpoints checked by consistency proofs from tiles, every leaf re-derived
+    from the feed, witnesses compared; exits 1 naming sizes and roots on a fork, rewrite or missing entry."""
+    from esledger.core.errors import ConfigurationError
+    from esledger.transparency.monitor import LogClient, Monitor, MonitorError, Round, run
+    from esledger.transparency.witnessing import load_witness_policy
+
+    try:
+        policy = load_witness_policy(witnesses) if witnesses else None
+    except ConfigurationError as exc:
+        raise fail(exc.detail) from None
+
+    def report(result: Round) -> None:
+        for note in result.notes:
+            typer.echo(f"  {note}")
+        for alert in result.alerts:
+            typer.echo(f"ALERT {alert}")
+        verdict = f"{len(result.alerts)} alert(s)" if result.alerts else "OK"
+        typer.echo(f"{verdict}: checkpoint size {result.size} root {result.root}")
+
+    client = LogClient(url, key)
+    try:
+        code = run(Monitor(client, _key_text(log_key), state, policy), once, interval, report)
+    except MonitorError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        client.close()
+    raise typer.Exit(code)

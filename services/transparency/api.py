@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi import Path as FastAPIPath
 from starlette.responses import PlainTextResponse, Response
 
 from esledger.access.policy import Permission, Scope
@@ -23,6 +24,7 @@ from esledger.transparency.models import (
     LogHealth,
 )
 from esledger.transparency.service import Sequencer, TransparencyService
+from esledger.transparency.tiles import TileError, parse_tile_path
 from esledger.web.auth import AUTH_ERRORS, requires
 from esledger.web.openapi import problem_responses
 from esledger.web.parameters import BIGGEST
@@ -39,8 +41,92 @@ def _json(cp: StoredCheckpoint) -> dict[str, object]:
     return {"tree_size": cp.size, "root_hash": b64(cp.root), "signed_at": cp.signed_at, "checkpoint": cp.note}
 
 
+def _binary(description: str) -> dict[int | str, dict[str, Any]]:
+    schema = {"type": "string", "format": "binary", "description": description}
+    return {200: {"content": {OCTETS: {"schema": schema}}}}
+
+
+OCTETS = "application/octet-stream"
+IMMUTABLE = "public, max-age=31536000, immutable"
+"""Full tiles never change: any cache may keep them (hash tiles reveal no event content)."""
+PARTIAL = "public, max-age=10"
+
+
+def _tile(kind: str, index: str) -> Any:
+    try:
+        return parse_tile_path(f"tile/{kind}/{index}")
+    except TileError as exc:
+        raise NotFound(str(exc)) from None
+
+
 def transparency_router(log: TransparencyService) -> APIRouter:
     router = APIRouter()
+
+    @router.get(
+        "/v1/log/checkpoint",
+        summary="The latest checkpoint with every witness cosignature collected (C2SP tlog-tiles checkpoint)",
+        response_class=PlainTextResponse,
+        responses={
+            **_text(SIGNED_NOTE, "a C2SP checkpoint, signed note: the log's signature, then witness cosignatures"),
+            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
+        },
+    )
+    def tlog_checkpoint(_: Annotated[Scope, requires(Permission.READ_LOG)]) -> Response:
+        return PlainTextResponse(
+            log.cosigned_latest(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": "max-age=2"}
+        )
+
+    @router.get(
+        "/v1/log/published",
+        summary="The newest checkpoint cosigned by the witness policy's quorum: the one that counts as published",
+        response_class=PlainTextResponse,
+        responses={
+            **_text(SIGNED_NOTE, "a C2SP checkpoint with at least the quorum's cosignatures"),
+            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
+        },
+    )
+    def tlog_published(_: Annotated[Scope, requires(Permission.READ_LOG)]) -> Response:
+        return PlainTextResponse(
+            log.published(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": "max-age=2"}
+        )
+
+    @router.get(
+        "/v1/log/tile/entries/{index:path}",
+        summary="An entry bundle (C2SP tlog-tiles): each leaf's bytes, uint16 length-prefixed",
+        response_class=Response,
+        responses={
+            **_binary("big-endian uint16 length-prefixed leaves (zfjd-leaf/1 or /2, RFC 8785 JSON)"),
+            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
+        },
+    )
+    def tlog_entries(
+        _: Annotated[Scope, requires(Permission.READ_FEED)],
+        index: Annotated[str, FastAPIPath(description="N as x-prefixed 3-digit groups, e.g. x001/234 or 000.p/5")],
+    ) -> Response:
+        tile = _tile("entries", index)
+        return Response(
+            log.entries(tile),
+            media_type=OCTETS,
+            headers={"Cache-Control": IMMUTABLE.replace("public", "private") if tile.full else "private, max-age=10"},
+        )
+
+    @router.get(
+        "/v1/log/tile/{level}/{index:path}",
+        summary="A tile of the Merkle tree (C2SP tlog-tiles): up to 256 hashes at one level",
+        response_class=Response,
+        responses={
+            **_binary("concatenated 32-byte SHA-256 hashes"),
+            **problem_responses(InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS),
+        },
+    )
+    def tlog_tile(
+        _: Annotated[Scope, requires(Permission.READ_LOG)],
+        level: Annotated[int, FastAPIPath(ge=0, le=63)],
+        index: Annotated[str, FastAPIPath(description="N as x-prefixed 3-digit groups, e.g. x001/x234/067")],
+    ) -> Response:
+        tile = _tile(str(level), index)
+        cache = IMMUTABLE if tile.full else PARTIAL
+        return Response(log.tile(tile), media_type=OCTETS, headers={"Cache-Control": cache})
 
     @router.get(
         "/v1/checkpoints/latest",

@@ -25,7 +25,7 @@ TABLE = "merklelog_tracking"
 """The tracking table on PostgreSQL."""
 
 
-def _statements(leaves: str, nodes: str, checkpoints: str, mark: str, blob: str) -> dict[str, str]:
+def _statements(leaves: str, nodes: str, checkpoints: str, cosignatures: str, mark: str, blob: str) -> dict[str, str]:
     m = mark
     return {
         "create_leaves": f"CREATE TABLE IF NOT EXISTS {leaves} (leaf_index BIGINT PRIMARY KEY, "
@@ -34,7 +34,15 @@ def _statements(leaves: str, nodes: str, checkpoints: str, mark: str, blob: str)
         f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
         "create_checkpoints": f"CREATE TABLE IF NOT EXISTS {checkpoints} (tree_size BIGINT PRIMARY KEY, "
         f"root {blob} NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+        "create_cosignatures": f"CREATE TABLE IF NOT EXISTS {cosignatures} (tree_size BIGINT NOT NULL, "
+        f"witness TEXT NOT NULL, line TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (tree_size, witness))",
         "size": f"SELECT MAX(leaf_index) FROM {leaves}",
+        "node_range": f"SELECT idx, hash FROM {nodes} WHERE level = {m} AND idx >= {m} AND idx < {m} ORDER BY idx",
+        "insert_cosignature": f"INSERT INTO {cosignatures} VALUES ({m}, {m}, {m}, {m})",
+        "cosignatures": f"SELECT witness, line, received_at FROM {cosignatures} WHERE tree_size = {m} ORDER BY witness",
+        "witness_sizes": f"SELECT witness, MAX(tree_size) FROM {cosignatures} GROUP BY witness",
+        "cosigned_sizes": f"SELECT tree_size, COUNT(*) FROM {cosignatures} WHERE tree_size <= {m} "
+        f"GROUP BY tree_size ORDER BY tree_size DESC LIMIT {m}",
         "insert_leaf": f"INSERT INTO {leaves} VALUES ({m}, {m}, {m})",
         "insert_node": f"INSERT INTO {nodes} VALUES ({m}, {m}, {m})",
         "node": f"SELECT hash FROM {nodes} WHERE level = {m} AND idx = {m}",
@@ -159,6 +167,36 @@ class MerkleStore(Tables):
         with self._transaction(commit=False) as cursor:
             return [_checkpoint(r) for r in self._execute(cursor, "checkpoints", (at_most, limit))]
 
+    def node_range(self, level: int, start: int, end: int) -> list[bytes]:
+        """The stored perfect nodes ``(level, start) .. (level, end - 1)`` that exist, in order (a tile)."""
+        with self._transaction(commit=False) as cursor:
+            rows = self._execute(cursor, "node_range", (level, start, end))
+        return [bytes(h) for i, (idx, h) in enumerate(rows) if int(idx) == start + i]
+
+    def add_cosignature(self, size: int, witness: str, line: str, received_at: str) -> bool:
+        """Keep a witness's verified cosignature of the checkpoint of ``size``; False if one is kept already."""
+        try:
+            with self._transaction(commit=True) as cursor:
+                self._execute(cursor, "insert_cosignature", (size, witness, line, received_at))
+        except IntegrityError:
+            return False
+        return True
+
+    def cosignatures(self, size: int) -> dict[str, str]:
+        """The kept cosignature lines of the checkpoint of ``size``, by witness name."""
+        with self._transaction(commit=False) as cursor:
+            return {w: line for w, line, _ in self._execute(cursor, "cosignatures", (size,))}
+
+    def witness_sizes(self) -> dict[str, int]:
+        """The largest checkpoint each witness cosigned (what the log sends as ``old`` next)."""
+        with self._transaction(commit=False) as cursor:
+            return {w: int(n) for w, n in self._execute(cursor, "witness_sizes")}
+
+    def cosigned_sizes(self, at_most: int, limit: int) -> list[tuple[int, int]]:
+        """(tree size, number of cosignatures) of cosigned checkpoints up to ``at_most``, newest first."""
+        with self._transaction(commit=False) as cursor:
+            return [(int(n), int(c)) for n, c in self._execute(cursor, "cosigned_sizes", (at_most, limit))]
+
     def close(self) -> None:
         """Nothing to release: the datastore is the ledger store's, which closes it."""
 
@@ -167,7 +205,7 @@ def _checkpoint(row: tuple[Any, ...]) -> StoredCheckpoint:
     return StoredCheckpoint(int(row[0]), bytes(row[1]), row[2], row[3])
 
 
-TABLES = ("merkle_leaves", "merkle_nodes", "merkle_checkpoints")
+TABLES = ("merkle_leaves", "merkle_nodes", "merkle_checkpoints", "merkle_cosignatures")
 
 
 class SQLiteMerkleStore(MerkleStore, SQLiteTables, SQLiteTrackingRecorder):
@@ -187,8 +225,8 @@ class SQLiteMerkleStore(MerkleStore, SQLiteTables, SQLiteTrackingRecorder):
 class PostgresMerkleStore(MerkleStore, PostgresTables, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        leaves, nodes, checkpoints = (self.table(datastore, n) for n in TABLES)
-        self._bind(_statements(leaves, nodes, checkpoints, self.mark, "BYTEA"))
+        leaves, nodes, checkpoints, cosignatures = (self.table(datastore, n) for n in TABLES)
+        self._bind(_statements(leaves, nodes, checkpoints, cosignatures, self.mark, "BYTEA"))
         self.sql_create_statements.extend(
             ddl(t) for table in TABLES for t in postgres_append_only(datastore.schema, table)
         )

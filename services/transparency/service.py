@@ -22,10 +22,12 @@ from esledger.ledger.case import unit_codes
 from esledger.ledger.service import Reader
 from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
-from esledger.transparency.leaf import record_leaf_hash
+from esledger.transparency.leaf import leaf_bytes, record_leaf_hash
 from esledger.transparency.logstore import TRACKING_NAME, MerkleStore, StoredCheckpoint
 from esledger.transparency.rotation import key_change, rotation_line, signed_by
 from esledger.transparency.signer import Signer
+from esledger.transparency.tiles import Tile, TileError, check_available, entry_bundle
+from esledger.transparency.witnessing import Witnessing, WitnessPolicy, cosigned_note, published
 
 BATCH = 5000
 """Most entries one integration reads and commits: a burst is one transaction, a backlog a few, each short."""
@@ -49,10 +51,71 @@ def sign_checkpoint(
 class TransparencyService:
     """The log's reads: what the sequencer stored, and proofs from it."""
 
-    def __init__(self, log: Handle[MerkleStore], store: Handle[LedgerStore], availability: Availability) -> None:
+    def __init__(
+        self,
+        log: Handle[MerkleStore],
+        store: Handle[LedgerStore],
+        availability: Availability,
+        policy: WitnessPolicy | None = None,
+    ) -> None:
         self.log = log
         self.store = store
         self.availability = availability
+        self.policy = policy
+        """The witness policy (``ESLEDGER_WITNESS_POLICY_FILE``) that decides which checkpoints are published."""
+
+    # -- cosigned and published checkpoints ----------------------------------------------------------------
+    def cosigned_latest(self) -> str:
+        """The latest checkpoint with every witness cosignature kept for it."""
+        latest = self.latest()
+        with self.availability.guard():
+            return cosigned_note(self.log.get(), latest)
+
+    def published(self) -> str:
+        """The newest checkpoint the witness policy's quorum cosigned."""
+        if self.policy is None:
+            raise NotFound(
+                "no witness policy is configured (ESLEDGER_WITNESS_POLICY_FILE): no checkpoint counts as published"
+            )
+        with self.availability.guard():
+            found = published(self.log.get(), self.policy)
+        if found is None:
+            raise NotFound(
+                f"no checkpoint is cosigned by {self.policy.quorum} of the {len(self.policy.witnesses)} witnesses yet"
+            )
+        return found[1]
+
+    # -- tiles (c2sp.org/tlog-tiles) -----------------------------------------------------------------------
+    def tile(self, tile: Tile) -> bytes:
+        """A hash tile: stored perfect nodes at level 8*L, as the tree now stands."""
+        assert tile.level is not None
+        with self.availability.guard():
+            log = self.log.get()
+            try:
+                check_available(tile, log.size())
+            except TileError as exc:
+                raise NotFound(str(exc)) from None
+            hashes = log.node_range(8 * tile.level, tile.start, tile.start + tile.width)
+        if len(hashes) != tile.width:
+            raise NotFound(f"{tile.path()}: the log holds {len(hashes)} of its {tile.width} hashes")
+        return b"".join(hashes)
+
+    def entries(self, tile: Tile) -> bytes:
+        """An entry bundle: each leaf's bytes (``leaf.py``), re-derived from the stored records."""
+        with self.availability.guard():
+            log = self.log.get()
+            try:
+                check_available(tile, log.size())
+            except TileError as exc:
+                raise NotFound(str(exc)) from None
+            leaves = log.leaves(tile.start, tile.start + tile.width)
+            records = self.store.get().feed(leaves[0].position - 1, tile.width) if leaves else []
+        if [r.position for r in records] != [leaf.position for leaf in leaves] or len(leaves) != tile.width:
+            raise NotFound(f"{tile.path()}: the ledger's records do not match the log's leaves at these positions")
+        try:
+            return entry_bundle(leaf_bytes(r.to_json()) for r in records)
+        except TileError as exc:
+            raise NotFound(f"{tile.path()}: {exc}; read these records from GET /v1/events") from None
 
     # -- checkpoints ----------------------------------------------------------------------------------------
     def latest(self) -> StoredCheckpoint:
@@ -173,6 +236,8 @@ class Sequencer(TransparencyService):
         self.integrated = 0
         self._lock = threading.Lock()
         self._last_signed = 0.0
+        self.witnessing: Witnessing | None = None
+        """Submits each signed checkpoint to the witnesses, in a thread of its own (``witnessing``)."""
 
     def step(self) -> int:
         """The follower's step: integrate everything pending (bounded by ``BATCH``) in one transaction, and
@@ -201,6 +266,8 @@ class Sequencer(TransparencyService):
         checkpoint = sign_checkpoint(self.log.get(), self.signer, format_instant(self.clock()), extensions)
         if self.rotated_from and signed_by(checkpoint.note, [self.signer.verifier_key]):
             self.rotated_from = None  # recorded
+        if self.witnessing is not None:
+            self.witnessing.notify()  # submitted from the witnessing thread: never inside this lock
         return checkpoint
 
     def _integrate(self) -> int:
