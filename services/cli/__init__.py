@@ -687,12 +687,17 @@ def monitor(
     from the feed, witnesses compared; exits 1 naming sizes and roots on a fork, rewrite or missing entry."""
     from esledger.core.errors import ConfigurationError
     from esledger.transparency.monitor import LogClient, Monitor, MonitorError, Round, run
+    from esledger.transparency.note import NoteError, parse_verifier_key
     from esledger.transparency.witnessing import load_witness_policy
 
     try:
         policy = load_witness_policy(witnesses) if witnesses else None
+        log_key = _key_text(log_key)
+        parse_verifier_key(log_key)
     except ConfigurationError as exc:
         raise fail(exc.detail) from None
+    except NoteError as exc:
+        raise fail(f"--log-key: {exc}") from None
 
     def report(result: Round) -> None:
         for note in result.notes:
@@ -704,7 +709,7 @@ def monitor(
 
     client = LogClient(url, key)
     try:
-        code = run(Monitor(client, _key_text(log_key), state, policy), once, interval, report)
+        code = run(Monitor(client, log_key, state, policy), once, interval, report)
     except MonitorError as exc:
         raise fail(str(exc)) from None
     finally:

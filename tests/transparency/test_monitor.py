@@ -1,0 +1,81 @@
+"""The monitor, once-mode, against the embedded ledger over real HTTP on both backends: clean while the log
+is honest; after the database is edited behind the log's back (a record rewritten, a record removed) it
+re-derives the leaves from the public feed, names the leaf and the checkpoint, and exits 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import orjson
+from typer.testing import CliRunner
+
+from esledger.cli import app as cli
+from esledger.settings import Settings
+from tests.helpers import BATCH, body, live_headers, received
+from tests.transparency.test_tampering import change_payload_byte, delete_row, superuser
+
+runner = CliRunner()
+
+
+def _monitor(url: str, key: str, state: Path) -> tuple[int, str]:
+    result = runner.invoke(cli, ["monitor", "--once", "--url", url, "--log-key", key, "--state", str(state)])
+    return result.exit_code, result.output
+
+
+def _ledger(live_url: str, n: int) -> tuple[str, list[dict]]:
+    with httpx.Client(base_url=live_url, headers=live_headers()) as c:
+        posted = c.post("/v1/events:batch", content=body([received(f"GR-MON-{i}") for i in range(n)]), headers=BATCH)
+        assert posted.status_code in (200, 201), posted.text
+        assert c.post("/v1/checkpoints").status_code == 201
+        key = c.get("/v1/checkpoints/key").text
+        records = c.get("/v1/events", params={"limit": 1000}).json()["records"]
+    return key, records
+
+
+def test_an_honest_log_passes_and_a_rewritten_record_is_named(
+    live_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    key, records = _ledger(live_url, 6)
+    state = tmp_path / "monitor.json"
+    code, output = _monitor(live_url, key, state)
+    assert code == 0, output
+    assert "re-derived from the feed give the signed root" in output
+    code, output = _monitor(live_url, key, state)  # again, checked against the kept checkpoint
+    assert code == 0, output
+    kept = orjson.loads(state.read_bytes())["checkpoints"]
+    assert kept and kept[-1]["size"] >= 6
+
+    target = records[-3]
+    with superuser(settings.database_url) as (run, table, col):
+        change_payload_byte(run, table, col, target["position"])
+    code, output = _monitor(live_url, key, tmp_path / "fresh.json")
+    assert code == 1, output
+    assert "ALERT REWRITE" in output and f"position {target['position']}" in output and "GR-MON-3" in output
+    size = kept[-1]["size"]
+    assert f"size {size} root {kept[-1]['root']}" in output
+    code, output = _monitor(live_url, key, state)  # the long-running monitor's state sees it too
+    assert code == 1 and f"position {target['position']}" in output, output
+
+
+def test_a_removed_record_is_named(live_url: str, settings: Settings, tmp_path: Path) -> None:
+    key, records = _ledger(live_url, 5)
+    state = tmp_path / "monitor.json"
+    assert _monitor(live_url, key, state)[0] == 0
+    removed = records[-1]
+    with superuser(settings.database_url) as (run, table, col):
+        delete_row(run, table, col, removed["position"])
+    code, output = _monitor(live_url, key, state)
+    assert code == 1, output
+    assert "MISSING ENTRIES" in output or "MISSING ENTRY" in output, output
+    assert str(orjson.loads(state.read_bytes())["checkpoints"][-1]["size"]) in output
+
+
+def test_an_unreachable_log_is_an_error_not_an_alert(tmp_path: Path) -> None:
+    from esledger.transparency.note import generate_signer_key
+
+    key = generate_signer_key("log.example")[1]
+    code, output = _monitor("http://127.0.0.1:9", key, tmp_path / "s.json")
+    assert code == 2, output
+    code, output = _monitor("http://127.0.0.1:9", "not a key", tmp_path / "s.json")
+    assert code == 2 and "--log-key" in output, output
