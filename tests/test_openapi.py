@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from jsonschema import Draft202012Validator
 
 from esledger.bootstrap import System, bootstrap
 from esledger.settings import Settings
+from esledger.transparency.cosignature import Cosigner, cosign, generate_witness_key, parse_witness_signer
+from esledger.transparency.witnessing import Witness, WitnessPolicy
 from esledger.web.app import create_app
 from esledger.web.problems import TYPES
 from tests.helpers import AFTER_EXAMPLES, BATCH, CE, accepted, bearer, body, ce, examples, received
@@ -53,10 +56,19 @@ class Conformance:
         self.answered: set[tuple[str, str, int]] = set()
         # Concrete paths before templated ones, as OpenAPI matches them.
         self.templates = sorted(document["paths"], key=lambda p: (p.count("{"), p))
+        # A last parameter declared to span path segments (a tile index, x001/x234/067) matches them.
+        self.spanning = {
+            path
+            for _, path, operation in operations(document)
+            for p in operation.get("parameters", [])
+            if p["in"] == "path" and p["schema"].get("x-path-segments") and path.endswith("{" + p["name"] + "}")
+        }
 
     def template(self, path: str) -> str:
         for template in self.templates:
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+            if template in self.spanning:
+                pattern = pattern.removesuffix("[^/]+") + ".+"
             if re.fullmatch(pattern, path):
                 return template
         raise AssertionError(f"{path} matches no path of the document")
@@ -152,6 +164,19 @@ def _any_string(schema: dict[str, Any]) -> bool:
     return all(k.get("type") in ("string", "null") and set(k) <= {"type", "title", "description"} for k in kinds)
 
 
+def _witnessed(client: httpx.AsyncClient) -> None:
+    """A one-witness policy for the served app, and that witness's cosignature of the latest checkpoint."""
+    system: System = client._transport.app.state.system  # type: ignore[attr-defined]
+    assert system.transparency is not None
+    log = system.storage.merkle.get()
+    latest = log.latest_checkpoint()
+    assert latest is not None
+    name, key = parse_witness_signer(generate_witness_key("w.review.example")[0])
+    system.transparency.policy = WitnessPolicy(1, (Witness(Cosigner(name, key.public_key())),))
+    text = latest.note[: latest.note.index("\n\n") + 1]
+    log.add_cosignature(latest.size, name, cosign(text, name, key, int(time.time())).rstrip("\n"), "now")
+
+
 # -- real traffic -------------------------------------------------------------------------------------------------
 async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, clock: Any) -> None:
     """The whole app on each backend: the published examples posted, then every operation called, in success
@@ -221,6 +246,16 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", "/v1/proofs/consistency?from=2&to=5", 200)
     await call("GET", "/v1/proofs/consistency?from=5&to=2", 400)
     await call("GET", "/v1/log/health", 200)
+    await call("GET", "/v1/log/checkpoint", 200)
+    await call("GET", "/v1/log/published", 404)  # no witness policy configured
+    await call("GET", "/v1/log/tile/0/000.p/1", 200)
+    await call("GET", "/v1/log/tile/0/x000/001", 404)
+    await call("GET", "/v1/log/tile/64/000", 400)
+    await call("GET", "/v1/log/tile/entries/000.p/1", 200)
+    await call("GET", "/v1/log/tile/entries/nope", 404)
+    await call("GET", "/v1/log/tile/entries/x000/001", 404)
+    _witnessed(system)
+    await call("GET", "/v1/log/published", 200)
 
     # -- the read side
     fresh = {"min_position": head}
@@ -331,6 +366,10 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("POST", "/v1/checkpoints", {}),
         ("GET", "/v1/proofs/inclusion?position=1", {}),
         ("GET", "/v1/proofs/consistency?from=1&to=1", {}),
+        ("GET", "/v1/log/checkpoint", {}),
+        ("GET", "/v1/log/published", {}),
+        ("GET", "/v1/log/tile/0/000", {}),
+        ("GET", "/v1/log/tile/entries/000", {}),
         ("GET", "/v1/cases", {}),
         ("GET", "/v1/cases/GR-OA-D", {}),
         ("GET", "/v1/cases/GR-OA-D/replay", {}),

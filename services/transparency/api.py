@@ -52,6 +52,11 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=10"
 
 
+SEGMENTS = {"x-path-segments": "several"}
+"""Marks a parameter that spans path segments (a tile index: x001/x234/067, or 000.p/5; a malformed one is
+answered 404, as a file server would)."""
+
+
 def _tile(kind: str, index: str) -> Any:
     try:
         return parse_tile_path(f"tile/{kind}/{index}")
@@ -96,12 +101,15 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         response_class=Response,
         responses={
             **_binary("big-endian uint16 length-prefixed leaves (zfjd-leaf/1 or /2, RFC 8785 JSON)"),
-            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
+            **problem_responses(InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS),
         },
     )
     def tlog_entries(
         _: Annotated[Scope, requires(Permission.READ_FEED)],
-        index: Annotated[str, FastAPIPath(description="N as x-prefixed 3-digit groups, e.g. x001/234 or 000.p/5")],
+        index: Annotated[
+            str,
+            FastAPIPath(json_schema_extra=SEGMENTS, description="N in 3-digit groups, e.g. x001/234, or 000.p/5"),
+        ],
     ) -> Response:
         tile = _tile("entries", index)
         return Response(
@@ -122,7 +130,10 @@ def transparency_router(log: TransparencyService) -> APIRouter:
     def tlog_tile(
         _: Annotated[Scope, requires(Permission.READ_LOG)],
         level: Annotated[int, FastAPIPath(ge=0, le=63)],
-        index: Annotated[str, FastAPIPath(description="N as x-prefixed 3-digit groups, e.g. x001/x234/067")],
+        index: Annotated[
+            str,
+            FastAPIPath(json_schema_extra=SEGMENTS, description="N in 3-digit groups, e.g. x001/x234/067, or 000.p/5"),
+        ],
     ) -> Response:
         tile = _tile(str(level), index)
         cache = IMMUTABLE if tile.full else PARTIAL
