@@ -75,3 +75,7 @@ class LogHealth(DocModel):
         "integration transactions this process committed since it started (a burst of appends: one)"
     )
     integrated: int = omitted("entries those integrations added")
+    witnesses: dict[str, str] = omitted(
+        "each configured witness's last outcome in this process (`cosigned N`, `refused …`, `error: …`), when a "
+        "witness policy is configured"
+    )

@@ -310,4 +310,6 @@ class Sequencer(TransparencyService):
                 "integrations": self.integrations,
                 "integrated": self.integrated,
             }
+        if self.witnessing is not None:
+            out["witnesses"] = dict(self.witnessing.last)
         return out

@@ -17,7 +17,6 @@ slow delays nothing but its own cosignature.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -255,8 +254,10 @@ class Witnessing:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            with contextlib.suppress(Exception):  # a database outage: the next wake or the retry tries again
+            try:
                 self.submit_latest()
+            except Exception:  # a database outage: the next wake or the retry tries again, never stalls silently
+                logger.warning("witness submission failed; retrying", exc_info=True)
 
     def submit_latest(self) -> dict[str, str]:
         with self.availability.guard():

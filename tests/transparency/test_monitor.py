@@ -79,3 +79,24 @@ def test_an_unreachable_log_is_an_error_not_an_alert(tmp_path: Path) -> None:
     assert code == 2, output
     code, output = _monitor("http://127.0.0.1:9", "not a key", tmp_path / "s.json")
     assert code == 2 and "--log-key" in output, output
+
+
+def test_continuous_mode_runs_rounds_until_an_alert() -> None:
+    from esledger.transparency.monitor import Round, run
+
+    rounds = iter([Round(size=1), Round(size=2), Round(size=2, alerts=["FORK: …"])])
+
+    class Rounds:
+        def check_once(self) -> Round:
+            return next(rounds)
+
+    seen: list[Round] = []
+    assert run(Rounds(), once=False, interval=0, report=seen.append) == 1  # type: ignore[arg-type]
+    assert [r.size for r in seen] == [1, 2, 2]
+    clean = iter([Round(size=3)])
+
+    class Once:
+        def check_once(self) -> Round:
+            return next(clean)
+
+    assert run(Once(), once=True, interval=0, report=seen.append) == 0  # type: ignore[arg-type]

@@ -75,6 +75,12 @@ async def test_checkpoints_are_cosigned_published_exported_and_verified(database
             verdict = load_witness_policy(policy).evaluate(note)
             assert verdict.satisfied and verdict.cosigned_by == ("w1.review.example", "w2.review.example")
             assert (await client.get("/v1/log/checkpoint")).text == note
+            while "w3.review.example" not in (outcomes := (await client.get("/v1/log/health")).json()["witnesses"]):
+                assert time.monotonic() < deadline, outcomes
+                await asyncio.sleep(0.1)
+            assert outcomes["w1.review.example"] == f"cosigned {size}" and outcomes["w3.review.example"].startswith(
+                "error"
+            ), outcomes
 
         out = tmp_path / "bundle.json"
         exported = runner.invoke(
