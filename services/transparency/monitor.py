@@ -203,6 +203,12 @@ class Monitor:
                 f"FORK: the log now shows {_desc(cp.size, cp.root)}; this monitor kept {_desc(cp.size, same[0].root)}"
             )
             return
+        if same and cp.size < last.size:
+            result.notes.append(
+                f"the log shows {_desc(cp.size, cp.root)}, one this monitor kept, older than "
+                f"{_desc(last.size, last.root)}"
+            )
+            return
         if cp.size < last.size:
             result.alerts.append(
                 f"ROLLBACK: the log now shows {_desc(cp.size, cp.root)}, smaller than {_desc(last.size, last.root)} "

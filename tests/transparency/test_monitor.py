@@ -100,3 +100,43 @@ def test_continuous_mode_runs_rounds_until_an_alert() -> None:
             return next(clean)
 
     assert run(Once(), once=True, interval=0, report=seen.append) == 0  # type: ignore[arg-type]
+
+
+class _Log:
+    """A log the monitor reads without HTTP: records, the tree of their leaves, its tiles and checkpoint."""
+
+    def __init__(self, signer, records: list[dict]) -> None:
+        from esledger.transparency.leaf import record_leaf_hash
+        from esledger.transparency.merkle import MemoryTree
+
+        self.signer, self.records = signer, records
+        self.tree = MemoryTree(record_leaf_hash(r) for r in records)
+
+    def checkpoint(self) -> str:
+        from esledger.transparency import merkle
+
+        return self.signer.checkpoint(self.tree.size, merkle.root(self.tree.size, self.tree))
+
+    def tile(self, tile) -> bytes:
+        return b"".join(self.tree.node(8 * tile.level, tile.start + i) for i in range(tile.width))
+
+    def feed(self):
+        yield from self.records
+
+
+def test_a_rolled_back_log_and_a_stale_checkpoint(tmp_path: Path) -> None:
+    from esledger.transparency.monitor import Monitor
+    from esledger.transparency.note import generate_signer_key, parse_signer_key
+    from esledger.transparency.signer import Signer
+
+    signer = Signer(*parse_signer_key(generate_signer_key("log.example")[0]))
+    records = [{"position": i + 1, "case_id": f"GR-{i}", "case_version": 1} for i in range(10)]
+    state = tmp_path / "m.json"
+    early, full = _Log(signer, records[:6]), _Log(signer, records)
+    assert Monitor(early, signer.verifier_key, state).check_once().alerts == []  # type: ignore[arg-type]
+    assert Monitor(full, signer.verifier_key, state).check_once().alerts == []  # type: ignore[arg-type]
+    stale = Monitor(early, signer.verifier_key, state).check_once()  # type: ignore[arg-type]
+    assert stale.alerts == [] and "older than size 10" in stale.notes[0]
+    rolled = _Log(signer, [*records[:8]])
+    [alert] = Monitor(rolled, signer.verifier_key, state).check_once().alerts  # type: ignore[arg-type]
+    assert alert.startswith("ROLLBACK") and "size 8" in alert and "size 10" in alert
