@@ -101,7 +101,7 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         response_class=Response,
         responses={
             **_binary("big-endian uint16 length-prefixed leaves (zfjd-leaf/1 or /2, RFC 8785 JSON)"),
-            **problem_responses(InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS),
+            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
         },
     )
     def tlog_entries(
@@ -124,18 +124,18 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         response_class=Response,
         responses={
             **_binary("concatenated 32-byte SHA-256 hashes"),
-            **problem_responses(InvalidArgument, NotFound, StorageUnavailable, *AUTH_ERRORS),
+            **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS),
         },
     )
     def tlog_tile(
         _: Annotated[Scope, requires(Permission.READ_LOG)],
-        level: Annotated[int, FastAPIPath(ge=0, le=63)],
+        level: Annotated[str, FastAPIPath(description="0..63, no leading zeros (a tile path has one spelling)")],
         index: Annotated[
             str,
             FastAPIPath(json_schema_extra=SEGMENTS, description="N in 3-digit groups, e.g. x001/x234/067, or 000.p/5"),
         ],
     ) -> Response:
-        tile = _tile(str(level), index)
+        tile = _tile(level, index)
         cache = IMMUTABLE if tile.full else PARTIAL
         return Response(log.tile(tile), media_type=OCTETS, headers={"Cache-Control": cache})
 

@@ -143,6 +143,7 @@ async def test_served_tiles_give_the_proof_endpoints_answers(client: AsyncClient
     # a tile the tree does not have yet, and malformed paths: 404
     assert (await client.get(f"/v1/log/tile/0/001.p/{size - 255}")).status_code == 404
     assert (await client.get("/v1/log/tile/0/x000/001")).status_code == 404
+    assert (await client.get("/v1/log/tile/00/000")).status_code == 404
     assert (await client.get("/v1/log/tile/entries/002")).status_code == 404
     note = (await client.get("/v1/log/checkpoint")).text
     assert note.split("\n")[1] == str(size) and unb64(note.split("\n")[2], "root") == unb64(
