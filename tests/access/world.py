@@ -364,6 +364,9 @@ SPEC: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/statistics"): Operation(ANALYSTS, calls=one("GET", "/v1/statistics"), rows="rows"),
     ("GET", "/v1/events"): Operation(REVIEWER, calls=one("GET", "/v1/events", params={"limit": 1000})),
     ("GET", "/v1/proofs/inclusion"): Operation(TIMELINE_READERS, about_a_case=inclusion),
+    ("GET", "/v1/cases/{case_id}/bundle"): Operation(
+        TIMELINE_READERS, about_a_case=case_get("/v1/cases/{case}/bundle")
+    ),
     ("GET", "/v1/proofs/consistency"): Operation(
         EVERY_ROLE, calls=one("GET", "/v1/proofs/consistency", params={"from": 1, "to": 2})
     ),
