@@ -219,6 +219,8 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", f"/v1/proofs/inclusion?position={record['position']}&tree_size={head + 1000}", 400)
     await call("GET", "/v1/proofs/inclusion", 400)
     await call("GET", "/v1/proofs/consistency?from=2&to=5", 200)
+    await call("GET", f"/v1/cases/{record['case_id']}/bundle", 200)
+    await call("GET", "/v1/cases/NO-SUCH-CASE/bundle", 404)
     await call("GET", "/v1/proofs/consistency?from=5&to=2", 400)
     await call("GET", "/v1/log/health", 200)
 

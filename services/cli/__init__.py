@@ -124,7 +124,8 @@ def serve(
     built.announce = announce_first_key
     typer.echo(
         f"esledger ({role}, {workers} process{'es' if workers > 1 else ''}): database {settings.database_url}; "
-        f"http://{host}:{port}/",
+        f"http://{host}:{port}/"
+        + (f"; the console: http://{host}:{port}/console/" if role == "all" else ""),
         err=True,
     )
     if workers == 1:

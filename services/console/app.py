@@ -35,6 +35,8 @@ PAGE_SIZES = (20, 50, 100)
 SORT_CAP = 5000
 """Rows the case list reads to sort by another column than the case id; beyond it the page says so."""
 OVERVIEW_CAP = 5000
+ACT_SERIES = (("grievances_received", "收到"), ("grievances_accepted", "受理"), ("grievances_transferred", "移送"))
+DEADLINE_SERIES = (("deadlines_met", "按期完成"), ("deadlines_met_late", "逾期完成"), ("deadlines_breached", "超期"))
 PACKAGE = files("esledger.console")
 
 
@@ -44,11 +46,13 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
     templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
     templates.env.filters["bj"] = _beijing
     templates.env.filters["due"] = _due
+    titles = {**system.catalog.act_titles, **{t: a.title for t, a in system.catalog.by_type.items()}}
+    templates.env.filters["act"] = lambda act: titles.get(act, act)  # by CloudEvents type or by act name
     templates.env.globals.update(
         level_titles=views.LEVEL_TITLES,
         deadline_titles=views.DEADLINE_STATUS_TITLES,
         determination_titles=views.DETERMINATION_TITLES,
-        kind_titles=views.KIND_TITLES,
+        kind_titles=system.catalog.kind_titles,
         Permission=Permission,
         may=views.may,
     )
@@ -130,29 +134,34 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         async with client(request) as api:
             me = await signed_in(request, api)
             now = system.clock()
-            (deadlines, cut), (candidates, more_candidates), checkpoint, health = await asyncio.gather(
-                api.rows("/v1/deadlines", "deadlines", {"status": "pending"}, OVERVIEW_CAP),
+            (
+                (red, red_cut),
+                (yellow, yellow_cut),
+                (candidates, more_candidates),
+                checkpoint,
+                health,
+            ) = await asyncio.gather(
+                api.rows("/v1/deadlines", "deadlines", {"level": "red"}, OVERVIEW_CAP),
+                api.rows("/v1/deadlines", "deadlines", {"level": "yellow"}, OVERVIEW_CAP),
                 api.rows("/v1/findings", "findings", {"determination": "candidate"}, OVERVIEW_CAP),
                 latest_checkpoint(api),
                 api.optional("/v1/projections/health"),
             )
-            overdue, _ = await api.rows("/v1/deadlines", "deadlines", {"status": "breached"}, OVERVIEW_CAP)
-            since = now - timedelta(days=views.RECENT_DAYS)
-            met_late, _ = await api.rows(
-                "/v1/deadlines", "deadlines", {"status": "met_late", "due_before": now.isoformat()}, OVERVIEW_CAP
-            )
+            ended = {"due_before": now.isoformat()}
+            breached, _ = await api.rows("/v1/deadlines", "deadlines", {"status": "breached", **ended}, OVERVIEW_CAP)
+            late, _ = await api.rows("/v1/deadlines", "deadlines", {"status": "met_late", **ended}, OVERVIEW_CAP)
             cases = await api.get("/v1/cases", {"limit": 1})
-        breaches = views.recent_breaches([*overdue, *met_late], now)
+        since = now - timedelta(days=views.RECENT_DAYS)
         return render(
             request,
             "overview.html",
             me,
-            units=views.unit_loads([*deadlines, *overdue]),
-            breaches=breaches,
+            units=views.unit_loads([*red, *yellow]),
+            breaches=views.recent_breaches([*breached, *late], now),
             since=since,
             candidates=candidates,
             more_candidates=more_candidates,
-            truncated=cut,
+            truncated=red_cut or yellow_cut,
             checkpoint=checkpoint,
             health=health,
             has_cases=bool(cases["cases"]),
@@ -369,7 +378,8 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
                     failed=finding_id,
                 )
         notice = f"{done}：{case_id} 第{record['case_version']}版（台账位置 {record['position']}）。"
-        query = {**finding_filters(request), "min_position": str(record["position"]), "notice": notice}
+        kept = {k: v for k, v in finding_filters(request).items() if k != "determination"}  # it just changed
+        query = {**kept, "min_position": str(record["position"]), "notice": notice}
         return RedirectResponse(f"/console/findings?{urlencode(query)}#{quote(finding_id)}", status_code=303)
 
     @app.post("/findings/determination")
@@ -396,27 +406,15 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
             me = await signed_in(request, api)
             answer = await api.get("/v1/statistics", params)
         rows = answer["rows"]
-        labels = [f"{r['unit']['name']} {r['month']}" for r in rows]
-        acts = charts.bar_chart(
-            "chart-acts",
-            "申诉、控告、检举：收到、受理、移送",
-            labels,
-            [
-                charts.Series("收到", [r["grievances_received"] for r in rows]),
-                charts.Series("受理", [r["grievances_accepted"] for r in rows]),
-                charts.Series("移送", [r["grievances_transferred"] for r in rows]),
-            ],
-        )
-        outcomes = charts.bar_chart(
-            "chart-deadlines",
-            "期限：按期、逾期完成、超期",
-            labels,
-            [
-                charts.Series("按期完成", [r["deadlines_met"] for r in rows]),
-                charts.Series("逾期完成", [r["deadlines_met_late"] for r in rows]),
-                charts.Series("超期", [r["deadlines_breached"] for r in rows]),
-            ],
-        )
+        by_unit = bool(params.get("month"))
+        drawn = []
+        for ident, title, series in (
+            ("chart-acts", "申诉、控告、检举：收到、受理、移送", ACT_SERIES),
+            ("chart-deadlines", "期限：按期完成、逾期完成、超期", DEADLINE_SERIES),
+        ):
+            labels, values = views.chart_groups(rows, [c for c, _ in series], by_unit)
+            chart = charts.bar_chart(ident, title, labels, [charts.Series(t, values[c]) for c, t in series])
+            drawn.append(chart if labels else None)
         return render(
             request,
             "statistics.html",
@@ -424,8 +422,10 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
             rows=rows,
             params=params,
             units=unit_choices,
-            acts_chart=acts if rows else None,
-            outcomes_chart=outcomes if rows else None,
+            acts_chart=drawn[0],
+            outcomes_chart=drawn[1],
+            by_unit=by_unit,
+            stat_titles=views.STAT_TITLES,
             download=_query(params),
         )
 

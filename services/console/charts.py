@@ -17,10 +17,10 @@ class Series:
     values: Sequence[int]
 
 
-def bar_chart(ident: str, title: str, labels: Sequence[str], series: Sequence[Series], width: int = 640) -> str:
+def bar_chart(ident: str, title: str, labels: Sequence[str], series: Sequence[Series], width: int = 720) -> str:
     """Horizontal grouped bars: one group per label, one bar per series, each bar labelled with its value;
     ``ident`` names the chart's title element, unique within the page."""
-    bar, gap, left, top = 14, 10, 220, 28
+    bar, gap, left, top = 14, 10, 300, 28
     group = bar * len(series) + gap
     height = top + group * len(labels) + 24
     peak = max((v for s in series for v in s.values), default=0) or 1

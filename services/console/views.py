@@ -21,14 +21,6 @@ DEADLINE_STATUS_TITLES = {
     "not_applicable": "不适用",
 }
 DETERMINATION_TITLES = {"candidate": "待认定", "confirmed": "已确认", "dismissed": "已排除"}
-KIND_TITLES = {
-    "grievance": "申诉、控告、检举",
-    "inspection": "监督检查",
-    "major_penalty": "重大行政处罚备案",
-    "normative_document": "规范性文件备案",
-    "qualification": "执法资格",
-    "statistics": "统计报送",
-}
 RECENT_DAYS = 30
 
 
@@ -53,8 +45,9 @@ class UnitLoad:
 
 
 def unit_loads(deadlines: Iterable[Mapping[str, Any]]) -> list[UnitLoad]:
-    """Open deadlines in red or yellow warning, and those already past due and still open (overdue), by the
-    unit responsible; the most pressing units first."""
+    """Open deadlines by the unit responsible: in red warning (breached, or past due on a provisional
+    calendar), in yellow warning (few working days left), and overdue (breached and still not done, a part of
+    the red); the most pressing units first."""
     units: dict[str, UnitLoad] = {}
     for d in deadlines:
         if not d.get("open"):
@@ -62,13 +55,13 @@ def unit_loads(deadlines: Iterable[Mapping[str, Any]]) -> list[UnitLoad]:
         unit = d.get("responsible_unit") or {}
         code = unit.get("code") or "—"
         row = units.setdefault(code, UnitLoad(code, unit.get("name") or d.get("responsible_title") or code))
-        if d["status"] == "breached":
-            row.overdue += 1
-        elif d.get("level") == "red":
+        if d.get("level") == "red":
             row.red += 1
         elif d.get("level") == "yellow":
             row.yellow += 1
-    return sorted((u for u in units.values() if u.total), key=lambda u: (-u.overdue, -u.red, -u.yellow, u.code))
+        if d["status"] == "breached":
+            row.overdue += 1
+    return sorted((u for u in units.values() if u.total), key=lambda u: (-u.red, -u.overdue, -u.yellow, u.code))
 
 
 def recent_breaches(deadlines: Iterable[Mapping[str, Any]], now: datetime) -> list[Mapping[str, Any]]:
@@ -137,6 +130,35 @@ def backdated_versions(view: Mapping[str, Any]) -> dict[int, list[str]]:
         if d.get("backdated") and d.get("fulfilment_version"):
             found.setdefault(d["fulfilment_version"], []).append(d["rule_id"])
     return found
+
+
+STAT_TITLES = {
+    "grievances_received": "收到申诉、控告、检举",
+    "grievances_accepted": "受理",
+    "grievances_transferred": "移送",
+    "grievances_concluded": "办结",
+    "inspections_opened": "启动监督检查",
+    "notices_issued": "制发监督通知书",
+    "decisions_issued": "制发监督决定书",
+    "major_penalties_filed": "重大行政处罚备案",
+    "normative_documents_filed": "规范性文件备案",
+}
+"""Titles of the columns a unit reports itself (``esledger.domain.statistics.REPORTED``)."""
+
+
+def chart_groups(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], by_unit: bool
+) -> tuple[list[str], dict[str, list[int]]]:
+    """The chart's groups: one per unit (for one month) or one per month (summed over the units shown); groups
+    where every column is zero are left out, so the chart shows what happened."""
+    groups: dict[str, dict[str, int]] = {}
+    for r in rows:
+        label = r["unit"]["name"] if by_unit else r["month"]
+        sums = groups.setdefault(label, dict.fromkeys(columns, 0))
+        for c in columns:
+            sums[c] += int(r[c])
+    shown = sorted(label for label, sums in groups.items() if any(sums.values()))
+    return shown, {c: [groups[label][c] for label in shown] for c in columns}
 
 
 FIELD_POINTERS = {
