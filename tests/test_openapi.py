@@ -333,6 +333,7 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("POST", "/v1/checkpoints", {}),
         ("GET", "/v1/proofs/inclusion?position=1", {}),
         ("GET", "/v1/proofs/consistency?from=1&to=1", {}),
+        ("GET", "/v1/cases/GR-OA-D/bundle", {}),
         ("GET", "/v1/cases", {}),
         ("GET", "/v1/cases/GR-OA-D", {}),
         ("GET", "/v1/cases/GR-OA-D/replay", {}),

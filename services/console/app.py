@@ -174,14 +174,13 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         session.check_form(request, str(form.get("form_token", "")))
         schemas = system.schemas
         sources = [(n, read_events(schemas.read_bytes(n), n)) for n in schemas.names("examples", "*.jsonl")]
-        async with client(request) as api:
-            await signed_in(request, api)
-            key = await poster_key(api.http, session.credential(request))
+        async with client(request) as admin:
+            await signed_in(request, admin)
+            key = await poster_key(admin.http, session.credential(request))
             async with ApiClient(api, key, "127.0.0.1") as poster:
                 summary = await post_events(poster.http, labelled(sources))
-        message = (
-            f"演示数据：新增 {summary.accepted} 条，已存在 {summary.duplicate} 条，拒收 {len(summary.rejected)} 条。"
-        )
+        counts = (summary.accepted, summary.duplicate, len(summary.rejected))
+        message = "演示数据：新增 {} 条，已存在 {} 条，拒收 {} 条。".format(*counts)
         return RedirectResponse(f"/console/?{urlencode({'notice': message})}", status_code=303)
 
     # -- cases ---------------------------------------------------------------------------------------------
@@ -190,6 +189,10 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         keep = ("kind", "status", "unit", "warning", "due_before")
         return {k: q[k].strip() for k in keep if q.get(k, "").strip()}
 
+    def case_query(filters: Mapping[str, str]) -> dict[str, str]:
+        """The API's parameters for the page's filters: a due date is up to the end of that day."""
+        return {**filters, **({"due_before": _day_end(filters["due_before"])} if "due_before" in filters else {})}
+
     @app.get("/cases", response_class=HTMLResponse)
     async def cases(request: Request) -> Response:
         q = request.query_params
@@ -197,9 +200,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         if wanted:
             return RedirectResponse(f"/console/cases/{quote(wanted, safe='')}", status_code=303)
         filters = case_filters(request)
-        params = {**filters}
-        if "due_before" in params:
-            params["due_before"] = _day_end(params["due_before"])
+        params = {**case_query(filters), "min_position": q.get("min_position")}  # after a write: wait for it
         sort, descending = q.get("sort", "case_id"), q.get("order") == "desc"
         size = int(q["size"]) if q.get("size", "").isdigit() and int(q["size"]) in PAGE_SIZES else PAGE_SIZES[0]
         async with client(request) as api:
@@ -235,9 +236,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
 
     @app.get("/cases.csv")
     async def cases_csv(request: Request) -> Response:
-        params = case_filters(request)
-        if "due_before" in params:
-            params["due_before"] = _day_end(params["due_before"])
+        params = case_query(case_filters(request))
         header = ["案件编号", "类别", "状态", "预警", "有超期", "未完成期限", "涉及单位", "最近行为", "最近行为时间"]
 
         async def body() -> Any:

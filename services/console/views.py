@@ -87,7 +87,7 @@ CASE_SORTS = {
 
 def sort_cases(cases: Sequence[Mapping[str, Any]], by: str, descending: bool) -> list[Mapping[str, Any]]:
     _, key = CASE_SORTS.get(by, CASE_SORTS["case_id"])
-    return sorted(cases, key=key, reverse=descending)  # type: ignore[arg-type, return-value]
+    return sorted(cases, key=key, reverse=descending)
 
 
 @dataclass(frozen=True)

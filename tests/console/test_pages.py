@@ -12,11 +12,14 @@ from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 
+from esledger.bootstrap import bootstrap
+from esledger.settings import Settings
 from esledger.transparency.bundle import verify_bundle
 from tests.console.conftest import Console
 from tests.console.world import BREACHED, GRIEVANCE, RED_CASE, acts_of, complainants, token
-from tests.helpers import bearer
+from tests.helpers import asgi_client, bearer, examples, key_for
 
 PAGES = ("/console/", "/console/cases", f"/console/cases/{GRIEVANCE}", "/console/findings", "/console/evidence")
 
@@ -231,6 +234,12 @@ async def test_the_case_list_filters_sorts_pages_and_exports_what_it_shows(conso
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
     assert rows[0][0] == "案件编号" and sorted(r[0] for r in rows[1:]) == sorted(listed)
+    due = await console.client.get("/console/cases", params={"due_before": "2026-10-30"})
+    api_due = await console.client.get(
+        "/v1/cases", params={"due_before": "2026-10-31T00:00:00+08:00"}, headers=bearer(console.keys["reviewer"])
+    )
+    expected = [c["case_id"] for c in api_due.json()["cases"]]
+    assert expected and re.findall(r'<th scope="row"><a href="/console/cases/([^"]+)"', due.text) == expected
     found = await console.client.get("/console/cases", params={"case_id": GRIEVANCE})
     assert found.status_code == 303 and found.headers["location"] == f"/console/cases/{GRIEVANCE}"
 
@@ -271,3 +280,24 @@ async def test_the_evidence_page_verifies_the_checkpoint_and_its_bundle_verifies
 async def _head(console: Console) -> int:
     feed = await console.client.get("/v1/events", params={"limit": 1}, headers=bearer(console.keys["reviewer"]))
     return int(feed.json()["head"])
+
+
+async def test_an_administrator_loads_the_demo_into_an_empty_ledger_with_one_button(settings: Settings) -> None:
+    """The quickstart: the first start's admin key signs in, the demo button loads the example scenarios (as
+    the demo's own source principal), and the example cases are listed."""
+    system = bootstrap(settings.model_copy(update={"max_wait_seconds": 8}))
+    async with asgi_client(system, authenticated=False) as client:
+        admin = await run_in_threadpool(key_for, system, "first-admin", [{"role": "admin"}, {"role": "reviewer"}])
+        assert (await client.post("/console/signin", data={"credential": admin})).status_code == 303
+        empty = await client.get("/console/")
+        assert "载入演示数据" in empty.text
+        loaded = await client.post("/console/demo", data={"form_token": token(empty.text)})
+        assert loaded.status_code == 303
+        overview = await client.get(loaded.headers["location"])
+        expected = sum(len(events) for events in examples().values())
+        assert f"新增 {expected} 条，已存在 0 条，拒收 0 条" in overview.text
+        head = (await client.get("/v1/events", params={"limit": 1}, headers=bearer(admin))).json()["head"]
+        cases = await client.get("/console/cases", params={"size": 100, "min_position": head})
+        assert {"IN-2026-0042", "GR-2026-0917"} <= set(
+            re.findall(r'<th scope="row"><a href="/console/cases/([^"]+)"', cases.text)
+        )
