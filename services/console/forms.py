@@ -63,6 +63,13 @@ def _subject(finding: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _cited(finding: Mapping[str, Any]) -> dict[str, str]:
+    """The rule set to name beside the article: an act naming a rule set cites that set's own text, one naming
+    none the seed's articles (README "Rule sets"); so a finding under a seed article (``law`` null) names none,
+    even when judged under the 2026 set that carries the seed's rules forward."""
+    return {"rule_set": finding["rule_set"]} if finding.get("law") and finding.get("rule_set") else {}
+
+
 def determination(
     finding: Mapping[str, Any],
     form: Mapping[str, str],
@@ -86,8 +93,7 @@ def determination(
     }
     if finding.get("items"):
         data["item"] = finding["items"][0]
-    if finding.get("rule_set"):
-        data["rule_set"] = finding["rule_set"]
+    data.update(_cited(finding))
     return _envelope("case.finding_determined", 2, finding["case_id"], principal_id, now, data)
 
 
@@ -110,6 +116,5 @@ def sanction(
         data["description"] = form["description"].strip()
     if finding.get("items"):
         data["item"] = finding["items"][0]
-    if finding.get("rule_set"):
-        data["rule_set"] = finding["rule_set"]
+    data.update(_cited(finding))
     return _envelope("case.sanction_imposed", 2, finding["case_id"], principal_id, now, data)

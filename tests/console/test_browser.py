@@ -192,8 +192,11 @@ def test_a_respondent_unit_never_has_the_complainant_in_any_page(browser: Browse
     expect(page.get_by_role("link", name="统计")).to_have_count(0)
 
 
-def test_every_page_passes_axe_and_is_keyboard_reachable(browser: Browser, live: Live) -> None:
-    """WCAG 2.1 AA by axe-core: no serious or critical violation on any page (forms open, errors shown)."""
+def test_every_page_passes_axe_loads_nothing_from_elsewhere_and_is_keyboard_reachable(
+    browser: Browser, live: Live
+) -> None:
+    """WCAG 2.1 AA by axe-core: no serious or critical violation on any page (its forms open); and every request
+    the pages make goes to the console itself (an intranet without internet access)."""
     anonymous = browser.new_context(viewport=OFFICE_SCREEN).new_page()
     anonymous.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
     assert serious_violations(anonymous), "axe-core found nothing on a page made to fail it: is it running?"
@@ -202,6 +205,8 @@ def test_every_page_passes_axe_and_is_keyboard_reachable(browser: Browser, live:
     anonymous.keyboard.press("Tab")
     expect(anonymous.get_by_role("link", name="跳到正文")).to_be_focused()
     page = signed_in(browser, live, "supervisor")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     pages = {
         "overview": "/console/",
         "cases": "/console/cases",
@@ -217,3 +222,4 @@ def test_every_page_passes_axe_and_is_keyboard_reachable(browser: Browser, live:
         problems[name] = serious_violations(page)
         shoot(page, live, name)
     assert {name: found for name, found in problems.items() if found} == {}
+    assert requested and all(url.startswith(live.url + "/console/") for url in requested), "an asset from elsewhere"

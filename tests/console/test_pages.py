@@ -301,3 +301,35 @@ async def test_an_administrator_loads_the_demo_into_an_empty_ledger_with_one_but
         assert {"IN-2026-0042", "GR-2026-0917"} <= set(
             re.findall(r'<th scope="row"><a href="/console/cases/([^"]+)"', cases.text)
         )
+
+
+async def test_a_supervisor_records_a_sanction_the_article_provides_and_is_refused_one_it_does_not(
+    console: Console,
+) -> None:
+    """第十六条 (seed; judged under tiaoli-2026-02-01, which carries it forward): refusing supervision is met
+    with 通报批评 of the unit, among others, but not with 责令限期改正 (a 第十七条 measure) — the ledger
+    checks the rule set's sanctions table, and the console shows its refusal beside the measure."""
+    await console.sign_in("supervisor")
+    page = await console.client.get("/console/findings", params={"article": "16"})
+    finding = re.search(rf'<article class="finding" id="({RED_CASE}:art16[^"]+)"', page.text)
+    assert finding, "no 第十六条 finding on the red case"
+    form = {
+        "form_token": token(page.text),
+        "case_id": RED_CASE,
+        "finding_id": finding.group(1),
+        "imposed_by": "421000-ZSJ",
+    }
+    before = await _head(console)
+    refused = await console.client.post("/console/findings/sanction", data={**form, "sanction": "order_to_correct"})
+    assert refused.status_code == 422
+    article = refused.text.split(f'id="{finding.group(1)}"', 1)[1].split("</article>", 1)[0]
+    assert re.search(r'<p class="error" id="sanction-\d+-error">', article)
+    assert await _head(console) == before
+    sent = await console.client.post(
+        "/console/findings/sanction", data={**form, "sanction": "circulated_criticism", "description": "通报批评"}
+    )
+    assert sent.status_code == 303, sent.text
+    timeline = await console.client.get(f"/v1/cases/{RED_CASE}/events", headers=bearer(console.keys["reviewer"]))
+    last = timeline.json()["records"][-1]["event"]
+    assert last["type"].endswith("case.sanction_imposed") and last["data"]["finding_id"] == finding.group(1)
+    assert last["data"]["article"] == "16" and "rule_set" not in last["data"]  # the seed's article

@@ -112,7 +112,10 @@ FINDING = {
 }
 
 
-def test_a_determination_is_a_v2_cloudevent_from_the_persons_own_source() -> None:
+def test_a_determination_is_a_v2_cloudevent_from_the_persons_own_source_citing_the_right_text() -> None:
+    """A finding under a seed article (law null; rule set tiaoli-2026-02-01 carries the seed's rules forward,
+    seed 第十九条) is determined citing the seed's article, so no rule set is named; one under a 条例 article
+    names the 2026 set, whose own text the article then is."""
     event = forms.determination(
         FINDING,
         {"determination": "confirmed", "reasons": " 属实 ", "determined_by_name": "王强", "unit_code": "U1"},
@@ -131,8 +134,10 @@ def test_a_determination_is_a_v2_cloudevent_from_the_persons_own_source() -> Non
         "reasons": "属实",
         "determined_by": {"name": "王强", "unit": {"code": "U1", "name": "某局"}},
         "subject_unit": {"code": "U2", "name": "某区局"},
-        "rule_set": "tiaoli-2026-02-01",
     }
+    under_the_tiaoli = {**FINDING, "article": "39", "law": "《行政执法监督条例》"}
+    cited = forms.determination(under_the_tiaoli, {"determination": "dismissed"}, "key:sup", ORGS, NOW)["data"]
+    assert (cited["article"], cited["rule_set"]) == ("39", "tiaoli-2026-02-01")
 
 
 def test_a_sanction_names_the_deciding_body_and_the_findings_article() -> None:
