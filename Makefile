@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve check lint types test smoke bench lock
+.PHONY: serve check lint types test smoke bench lock browser
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,15 @@ types: $(STAMP)
 	mkdir -p build/typecheck && ln -sfn ../../services build/typecheck/esledger
 	$(BIN)/mypy -p esledger
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python scripts/require_postgres.py
 	$(BIN)/python -m pytest
+
+# The console's browser tests drive Debian's Chromium (no browser download is possible or needed) and read its
+# Chinese with a CJK font; installed once, from Debian's packages, when missing.
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
 
 smoke: $(STAMP)
 	$(BIN)/python scripts/smoke_wheel.py

@@ -110,6 +110,13 @@ def main() -> None:
             if not breaches["count"] or not findings["count"]:
                 raise SystemExit(f"smoke: FAILED: no breach or no finding after the demo: {breaches} {findings}")
             step(f"{breaches['count']} case(s) with a breach, {findings['count']} finding(s)")
+            with httpx.Client(base_url=url) as browser:  # the console's templates and assets are in the wheel
+                signed = browser.post("/console/signin", data={"credential": key, "next": "/console/cases"})
+                cases = browser.get("/console/cases")
+                style = browser.get("/console/static/console.css")
+            if signed.status_code != 303 or "IN-2026-0042" not in cases.text or style.status_code != 200:
+                raise SystemExit(f"smoke: FAILED: the console: {signed.status_code} {cases.status_code} {style}")
+            step("the console signs in with the key and lists the demo's cases")
         finally:
             server.terminate()
             server.wait(10)

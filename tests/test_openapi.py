@@ -245,6 +245,8 @@ async def test_every_operation_answers_as_documented(system: httpx.AsyncClient, 
     await call("GET", f"/v1/proofs/inclusion?position={record['position']}&tree_size={head + 1000}", 400)
     await call("GET", "/v1/proofs/inclusion", 400)
     await call("GET", "/v1/proofs/consistency?from=2&to=5", 200)
+    await call("GET", f"/v1/cases/{record['case_id']}/bundle", 200)
+    await call("GET", "/v1/cases/NO-SUCH-CASE/bundle", 404)
     await call("GET", "/v1/proofs/consistency?from=5&to=2", 400)
     await call("GET", "/v1/log/health", 200)
     await call("GET", "/v1/log/checkpoint", 200)
@@ -372,6 +374,7 @@ async def test_503_is_declared_exactly_where_the_database_is_used(
         ("GET", "/v1/log/published", {}),
         ("GET", "/v1/log/tile/0/000", {}),
         ("GET", "/v1/log/tile/entries/000", {}),
+        ("GET", "/v1/cases/GR-OA-D/bundle", {}),
         ("GET", "/v1/cases", {}),
         ("GET", "/v1/cases/GR-OA-D", {}),
         ("GET", "/v1/cases/GR-OA-D/replay", {}),

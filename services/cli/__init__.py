@@ -15,7 +15,7 @@ import typer
 from esledger.access.principals import Grant, Principal
 from esledger.bootstrap import ROLES, Role, System, bootstrap
 from esledger.cli import deadline
-from esledger.cli.posting import Refused, Summary, labelled, post_events, poster_key, read_events
+from esledger.cli.posting import Refused, Summary, auth, labelled, post_events, poster_key, read_events
 from esledger.core.errors import LedgerError
 from esledger.core.schemas import SchemaDirectory
 from esledger.settings import Settings, settings_table
@@ -124,7 +124,7 @@ def serve(
     built.announce = announce_first_key
     typer.echo(
         f"esledger ({role}, {workers} process{'es' if workers > 1 else ''}): database {settings.database_url}; "
-        f"http://{host}:{port}/",
+        f"http://{host}:{port}/" + (f"; the console: http://{host}:{port}/console/" if role == "all" else ""),
         err=True,
     )
     if workers == 1:
@@ -174,14 +174,23 @@ def _report(summary: Summary) -> None:
 
 
 def _post(url: str, key: str | None, sources: list[tuple[str, list[Any]]], as_demo: bool = False) -> None:
+    import asyncio
+
     import httpx
 
     total = sum(len(events) for _, events in sources)
-    try:
+
+    async def run() -> Summary:
+        poster = key
         if as_demo:
-            key = poster_key(url, key)
+            async with httpx.AsyncClient(base_url=url, timeout=30.0, headers=auth(key)) as client:
+                poster = await poster_key(client, key)
         with typer.progressbar(length=total, label="posting", file=sys.stderr) as bar:
-            summary = post_events(url, labelled(sources), key, on_each=lambda: bar.update(1))
+            async with httpx.AsyncClient(base_url=url, timeout=30.0, headers=auth(poster)) as client:
+                return await post_events(client, labelled(sources), on_each=lambda: bar.update(1))
+
+    try:
+        summary = asyncio.run(run())
     except httpx.TransportError as exc:
         raise fail(f"cannot reach the ledger at {url} ({exc}); start it with `esledger serve` or pass --url") from None
     except httpx.HTTPStatusError as exc:

@@ -57,49 +57,47 @@ def auth(key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"} if key else {}
 
 
-def poster_key(url: str, key: str | None, timeout: float = 30.0) -> str | None:
+async def poster_key(client: httpx.AsyncClient, key: str | None) -> str | None:
     """The key to post with: a key that may post is used as it is; an administrator's key that may not gets the
-    demo's own source principal (registered, or its key rotated, so a fresh key is at hand)."""
-    with httpx.Client(base_url=url, timeout=timeout, headers=auth(key)) as client:
-        me = client.get("/v1/me")
-        if me.status_code != 200 or "source" in me.json()["roles"] or "admin" not in me.json()["roles"]:
-            return key
-        grants = [{"role": "source", "source": "*"}]
-        answer = client.post(
-            "/v1/principals", json={"name": DEMO_LOADER, "display_name": "esledger demo", "grants": grants}
-        )
-        if answer.status_code == 400:  # registered by an earlier demo: a fresh key
-            answer = client.post(f"/v1/principals/{DEMO_LOADER}/key")
-        answer.raise_for_status()
-        return str(answer.json()["key"])
+    demo's own source principal (registered, or its key rotated, so a fresh key is at hand). ``client``
+    carries ``key``; the console passes one bound to the service in-process, the CLI one over the network."""
+    me = await client.get("/v1/me")
+    if me.status_code != 200 or "source" in me.json()["roles"] or "admin" not in me.json()["roles"]:
+        return key
+    grants = [{"role": "source", "source": "*"}]
+    answer = await client.post(
+        "/v1/principals", json={"name": DEMO_LOADER, "display_name": "esledger demo", "grants": grants}
+    )
+    if answer.status_code == 400:  # registered by an earlier demo: a fresh key
+        answer = await client.post(f"/v1/principals/{DEMO_LOADER}/key")
+    answer.raise_for_status()
+    return str(answer.json()["key"])
 
 
-def post_events(
-    url: str,
+async def post_events(
+    client: httpx.AsyncClient,
     events: Iterable[tuple[str, Any]],
-    key: str | None = None,
     on_each: Callable[[], None] = lambda: None,
-    timeout: float = 30.0,
 ) -> Summary:
-    """Post each event on its own (so one bad event does not hold back the others) and tally the answers.
+    """Post each event on its own (so one bad event does not hold back the others) and tally the answers;
+    ``client`` carries the poster's key.
 
     ``events`` yields (label, event) pairs; the label says where a rejected event came from.
     """
     summary = Summary()
-    with httpx.Client(base_url=url, timeout=timeout, headers=auth(key)) as client:
-        for label, event in events:
-            response = client.post(
-                "/v1/events", content=orjson.dumps(event), headers={"Content-Type": "application/cloudevents+json"}
-            )
-            if response.status_code in (401, 403) and not (summary.accepted or summary.duplicate):
-                raise Refused(response.status_code, _problem(response))
-            if response.status_code == 201:
-                summary.accepted += 1
-            elif response.status_code == 200:
-                summary.duplicate += 1
-            else:
-                summary.rejected.append((label, response.status_code, _problem(response)))
-            on_each()
+    for label, event in events:
+        response = await client.post(
+            "/v1/events", content=orjson.dumps(event), headers={"Content-Type": "application/cloudevents+json"}
+        )
+        if response.status_code in (401, 403) and not (summary.accepted or summary.duplicate):
+            raise Refused(response.status_code, _problem(response))
+        if response.status_code == 201:
+            summary.accepted += 1
+        elif response.status_code == 200:
+            summary.duplicate += 1
+        else:
+            summary.rejected.append((label, response.status_code, _problem(response)))
+        on_each()
     return summary
 
 

@@ -51,3 +51,6 @@ def configure_logging(form: str = "text", level: str = "INFO") -> None:
         logger.handlers[:] = []
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+    # httpx logs every request at INFO: the console's in-process calls to the API, already logged by the API's
+    # own request log (esledger.request), would appear twice.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

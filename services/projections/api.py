@@ -174,11 +174,14 @@ def projections_router(service: ProjectionService) -> APIRouter:
         article: str | None = None,
         unit: str | None = None,
         determination: Literal["candidate", "confirmed", "dismissed"] | None = None,
+        rule_set: Annotated[
+            str | None, Query(max_length=200, description="only findings judged under this rule set")
+        ] = None,
         limit: Limit = 100,
         cursor: Cursor = None,
     ) -> Response:
         at = instant(as_of, "as_of")
-        where = FindingFilter(article=article, unit=unit, determination=determination)
+        where = FindingFilter(article=article, unit=unit, determination=determination, rule_set=rule_set)
 
         return await answer(
             min_position, lambda: paged(at, "findings", service.findings(where, at, scope, cursor, limit))

@@ -88,9 +88,12 @@ class FindingFilter:
     article: str | None = None
     unit: str | None = None
     determination: str | None = None
+    rule_set: str | None = None
 
     def admits(self, f: Mapping[str, Any]) -> bool:
         if self.article and str(f["article"]) != self.article:
+            return False
+        if self.rule_set and f.get("rule_set") != self.rule_set:
             return False
         if self.determination and f["status"] != self.determination:
             return False

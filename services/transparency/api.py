@@ -17,6 +17,7 @@ from esledger.transparency.logstore import StoredCheckpoint
 from esledger.transparency.models import (
     SIGNED_NOTE,
     VERIFIER_KEY,
+    Bundle,
     Checkpoint,
     CheckpointList,
     ConsistencyProof,
@@ -180,6 +181,14 @@ def transparency_router(log: TransparencyService) -> APIRouter:
         tree_size: Annotated[int | None, Query(ge=1, le=BIGGEST)] = None,
     ) -> Response:
         return JSON(log.inclusion(position, tree_size, scope))
+
+    @router.get(
+        "/v1/cases/{case_id}/bundle",
+        summary="A case's evidence bundle against the latest checkpoint, for `esledger verify` offline",
+        responses={200: {"model": Bundle}, **problem_responses(NotFound, StorageUnavailable, *AUTH_ERRORS)},
+    )
+    def bundle(case_id: str, scope: Annotated[Scope, requires(Permission.PROVE_INCLUSION)]) -> Response:
+        return JSON(log.case_bundle(case_id, scope))
 
     @router.get(
         "/v1/proofs/consistency",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -52,6 +52,24 @@ class ConsistencyProof(DocModel):
     from_root: Hash
     to_root: Hash
     consistency_path: list[Hash]
+
+
+class BundleEntry(DocModel):
+    record: dict[str, Any] = Field(description="the record as stored (confidential values sealed)")
+    leaf_index: int = Field(ge=0)
+    leaf_hash: Hash
+    inclusion_path: list[Hash]
+
+
+class Bundle(DocModel):
+    """A case's evidence bundle (``esledger verify BUNDLE --key <the log's key>`` checks it offline): every
+    record of the case inside the checkpoint's tree, its leaf hash and inclusion proof, and the checkpoint."""
+
+    format: str = Field(pattern="^zfjd-bundle/1$")
+    scope: dict[str, Any]
+    checkpoint: str = Field(pattern=SIGNED_NOTE)
+    after_checkpoint: int = Field(ge=0, description="records of the case newer than the checkpoint, left out")
+    entries: list[BundleEntry]
 
 
 class CheckpointHead(DocModel):

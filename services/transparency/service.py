@@ -22,6 +22,7 @@ from esledger.ledger.case import unit_codes
 from esledger.ledger.service import Reader
 from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
+from esledger.transparency.bundle import build_bundle
 from esledger.transparency.leaf import leaf_bytes, record_leaf_hash
 from esledger.transparency.logstore import TRACKING_NAME, MerkleStore, StoredCheckpoint
 from esledger.transparency.rotation import key_change, rotation_line, signed_by
@@ -185,6 +186,17 @@ class TransparencyService:
         record = found[0]
         units = set().union(*(unit_codes(r.event) for r in store.timeline(record.case_id)))
         return reader.view(record.case_id, units) is not None
+
+    def case_bundle(self, case_id: str, reader: Reader) -> dict[str, Any]:
+        """The case's evidence bundle against the latest stored checkpoint (records as stored: confidential
+        values sealed, so the bundle reveals nothing the reader could not see)."""
+        with self.availability.guard():
+            records = self.store.get().timeline(case_id)
+            units = set().union(*(unit_codes(r.event) for r in records)) if records else set()
+            if not records or reader.view(case_id, units) is None:
+                raise NotFound(f"no case {case_id!r} in the ledger", case_id=case_id)
+            checkpoint = self.latest()
+            return build_bundle(records, self.log.get(), checkpoint, {"case_id": case_id})
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         with self.availability.guard():

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from esledger.access.api import principals_router
 from esledger.access.policy import Permission, Scope
 from esledger.bootstrap import System
+from esledger.console.app import console_app
 from esledger.core.errors import NotFound, StorageUnavailable, Unavailable
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
@@ -66,6 +67,8 @@ def create_app(system: System) -> FastAPI:
         app.include_router(sequencer_router(system.sequencer))
     if system.projections is not None:
         app.include_router(projections_router(system.projections))
+    if system.projections is not None and system.ledger is not None:
+        app.mount("/console", console_app(app, system))
 
     @app.get("/healthz", summary="Liveness: the process answers", responses={200: {"model": Health}})
     async def health() -> Response:

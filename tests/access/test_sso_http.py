@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -111,3 +112,20 @@ async def test_what_a_supervisor_records_is_recorded_by_its_sign_in(sso: World) 
     as_the_case_system = event | {"id": "sso-determination-2", "source": "urn:zfjd:source:jingzhou-case-system"}
     refused = await sso.client.post("/v1/events", content=body(as_the_case_system), headers=CE | supervisor)
     assert refused.status_code == 403
+
+
+async def test_a_person_signs_in_to_the_console_with_a_token_and_sees_what_it_grants(sso: World) -> None:
+    """The console takes the sign-on provider's token as the API does; once it expires, the next page sends
+    the person back to sign in (the API checks it on every page)."""
+    now = int(time.time())
+    live = sign(claims(sub="insp-2", esledger_roles=["inspector"], esledger_units=["421002-ZSJ"]))
+    signed = await sso.client.post("/console/signin", data={"credential": live})
+    assert signed.status_code == 303
+    cases = await sso.client.get("/console/cases", params={"size": 100})
+    assert set(re.findall(r'<th scope="row"><a href="/console/cases/([^"]+)"', cases.text)) == SHASHI
+    expired = sign(claims(sub="insp-2", esledger_roles=["inspector"], iat=now - 900, exp=now - 300))
+    refused = await sso.client.post("/console/signin", data={"credential": expired})
+    assert refused.status_code == 401 and "无效" in refused.text
+    sso.client.cookies.set("esledger_console", expired, path="/console")
+    again = await sso.client.get("/console/cases")
+    assert again.status_code == 303 and again.headers["location"].startswith("/console/signin")

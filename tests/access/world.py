@@ -364,10 +364,18 @@ SPEC: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/statistics"): Operation(ANALYSTS, calls=one("GET", "/v1/statistics"), rows="rows"),
     ("GET", "/v1/events"): Operation(REVIEWER, calls=one("GET", "/v1/events", params={"limit": 1000})),
     ("GET", "/v1/proofs/inclusion"): Operation(TIMELINE_READERS, about_a_case=inclusion),
+    ("GET", "/v1/cases/{case_id}/bundle"): Operation(
+        TIMELINE_READERS, about_a_case=case_get("/v1/cases/{case}/bundle")
+    ),
     ("GET", "/v1/proofs/consistency"): Operation(
         EVERY_ROLE, calls=one("GET", "/v1/proofs/consistency", params={"from": 1, "to": 2})
     ),
     ("GET", "/v1/checkpoints/latest"): Operation(EVERY_ROLE, calls=one("GET", "/v1/checkpoints/latest")),
+    ("GET", "/v1/log/checkpoint"): Operation(EVERY_ROLE, calls=one("GET", "/v1/log/checkpoint")),
+    # No witness policy in this world: nothing is published, and every role may ask.
+    ("GET", "/v1/log/published"): Operation(EVERY_ROLE, ok=404, calls=one("GET", "/v1/log/published")),
+    ("GET", "/v1/log/tile/{level}/{index:path}"): Operation(EVERY_ROLE, calls=one("GET", "/v1/log/tile/0/000.p/1")),
+    ("GET", "/v1/log/tile/entries/{index:path}"): Operation(REVIEWER, calls=one("GET", "/v1/log/tile/entries/000.p/1")),
     ("GET", "/v1/checkpoints"): Operation(EVERY_ROLE, calls=one("GET", "/v1/checkpoints")),
     ("POST", "/v1/checkpoints"): Operation(OPERATORS, ok=201, calls=one("POST", "/v1/checkpoints")),
     ("GET", "/v1/projections/health"): Operation(OPERATORS, calls=one("GET", "/v1/projections/health")),
