@@ -460,6 +460,8 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
                 key: str | None = (await api.response("/v1/checkpoints/key")).text
             except ApiError:  # a process without the log's role does not serve it
                 key = None
+            published, unpublished = await published_checkpoint(api)
+            cosigned = (await api.response("/v1/log/checkpoint")).text if checkpoint is not None else None
         verdict = None
         if checkpoint is not None and key is not None:
             try:
@@ -474,6 +476,9 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
             checkpoint=checkpoint,
             key=key,
             verdict=verdict,
+            cosigned=cosigned,
+            published=published,
+            unpublished=unpublished,
             case_id=request.query_params.get("case_id", ""),
         )
 
@@ -484,6 +489,17 @@ async def latest_checkpoint(api: ApiClient) -> dict[str, Any] | None:
     """The latest signed checkpoint with its size and time (None: none signed yet)."""
     found = await api.get("/v1/checkpoints", {"limit": 1})
     return found["checkpoints"][0] if found["checkpoints"] else None
+
+
+async def published_checkpoint(api: ApiClient) -> tuple[str | None, str | None]:
+    """The newest checkpoint the witness policy's quorum cosigned, or why there is none (no policy yet, or
+    no quorum yet)."""
+    try:
+        return (await api.response("/v1/log/published")).text, None
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return None, str(exc.problem.get("detail", ""))
 
 
 def _beijing(value: str | datetime | None, seconds: bool = False) -> str:

@@ -269,6 +269,7 @@ async def test_the_evidence_page_verifies_the_checkpoint_and_its_bundle_verifies
     await console.sign_in("inspector")
     page = await console.client.get("/console/evidence")
     assert "签名有效" in page.text and "esledger verify" in page.text
+    assert "尚无按见证策略发布的检查点（no witness policy is configured" in page.text
     key = (await console.client.get("/v1/checkpoints/key")).text
     bundle = await console.client.get("/console/evidence/bundle", params={"case_id": RED_CASE}, follow_redirects=True)
     assert bundle.status_code == 200 and "attachment" in bundle.headers["content-disposition"]
