@@ -22,8 +22,10 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -106,13 +108,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def live_url(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
-    background thread: for the CLI, and for clients on connections of their own. The tester's key is in
-    ESLEDGER_API_KEY (where the CLI looks for it; ``live_headers()`` for other clients)."""
-    system = bootstrap(settings)
-    app = create_app(system)
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The app over real HTTP: uvicorn in a background thread on a free loopback port; its base URL."""
     port = _free_port()
     # log_config=None: the server leaves the process's logging configuration alone (later tests rely on it).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
@@ -123,11 +121,23 @@ def live_url(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.02)
-    monkeypatch.setenv("ESLEDGER_API_KEY", key_for(system, TESTER, TESTER_GRANTS))
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
     assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+@pytest.fixture
+def live_url(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The embedded arrangement (ledger and projections in one process) served over real HTTP by uvicorn in a
+    background thread: for the CLI, and for clients on connections of their own. The tester's key is in
+    ESLEDGER_API_KEY (where the CLI looks for it; ``live_headers()`` for other clients)."""
+    system = bootstrap(settings)
+    with served(create_app(system)) as url:
+        monkeypatch.setenv("ESLEDGER_API_KEY", key_for(system, TESTER, TESTER_GRANTS))
+        yield url
 
 
 class FakeClock:

@@ -29,6 +29,7 @@ from esledger.console import charts, exports, forms, session, views
 from esledger.console.client import ApiClient, ApiError
 from esledger.core.errors import Forbidden
 from esledger.domain.calendar import BEIJING
+from esledger.domain.findings import SANCTIONS
 from esledger.transparency.checkpoint import CheckpointError, verify_checkpoint
 
 PAGE_SIZES = (20, 50, 100)
@@ -336,7 +337,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
             units=unit_choices,
             rule_sets=rule_sets,
             own_units=[(c, organisations.get(c).name if organisations.get(c) else c) for c in own_units],  # type: ignore[union-attr]
-            sanctions=forms.SANCTIONS,
+            sanctions=SANCTIONS,
             errors=extra.pop("errors", None),
             values=extra.pop("values", {}),
             failed=extra.pop("failed", None),

@@ -13,20 +13,6 @@ from esledger.core.instants import format_instant
 from esledger.domain.organisations import Organisations
 
 PREFIX = "cn.gov.jingzhou.zfjd."
-SANCTIONS = {
-    "criticism_and_education": "批评教育",
-    "loss_of_enforcement_qualification": "取消行政执法资格",
-    "administrative_sanction": "行政处分",
-    "circulated_criticism": "通报批评",
-    "responsible_person_accountability": "追究负责人行政责任",
-    "order_to_correct": "责令限期改正",
-    "loss_of_supervision_qualification": "取消行政执法监督检查资格",
-    "criminal_liability": "依法追究刑事责任",
-    "disciplinary_sanction": "处分",
-    "off_duty_education": "离岗教育",
-    "removal_from_enforcement_post": "调离执法岗位",
-}
-"""case.sanction_imposed v2's measures, as its schema names them."""
 
 
 def personal_source(principal_id: str) -> str:
@@ -53,9 +39,13 @@ def _envelope(act: str, version: int, case_id: str, principal_id: str, now: date
     }
 
 
-def _subject(finding: Mapping[str, Any]) -> dict[str, Any]:
+def _about(finding: Mapping[str, Any]) -> dict[str, Any]:
+    """What an act on a finding repeats from it: its id, article and item, the rule set when the article is
+    that set's own (``_cited``), and whom it concerns."""
     subject = finding.get("subject") or {}
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"finding_id": finding["id"], "article": str(finding["article"]), **_cited(finding)}
+    if finding.get("items"):
+        out["item"] = finding["items"][0]
     if subject.get("unit"):
         out["subject_unit"] = subject["unit"]
     if subject.get("person"):
@@ -84,16 +74,11 @@ def determination(
     if form.get("unit_code"):
         person["unit"] = _unit(form["unit_code"], organisations)
     data: dict[str, Any] = {
-        "finding_id": finding["id"],
-        "article": str(finding["article"]),
+        **_about(finding),
         "determination": form.get("determination", ""),
         "reasons": form.get("reasons", "").strip(),
         "determined_by": person,
-        **_subject(finding),
     }
-    if finding.get("items"):
-        data["item"] = finding["items"][0]
-    data.update(_cited(finding))
     return _envelope("case.finding_determined", 2, finding["case_id"], principal_id, now, data)
 
 
@@ -106,15 +91,10 @@ def sanction(
 ) -> dict[str, Any]:
     """case.sanction_imposed v2 on the finding's subject, under the finding's article and rule set."""
     data: dict[str, Any] = {
-        "finding_id": finding["id"],
+        **_about(finding),
         "sanction": form.get("sanction", ""),
-        "article": str(finding["article"]),
         "imposed_by": _unit(form.get("imposed_by", ""), organisations),
-        **_subject(finding),
     }
     if form.get("description", "").strip():
         data["description"] = form["description"].strip()
-    if finding.get("items"):
-        data["item"] = finding["items"][0]
-    data.update(_cited(finding))
     return _envelope("case.sanction_imposed", 2, finding["case_id"], principal_id, now, data)

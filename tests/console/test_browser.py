@@ -11,20 +11,18 @@ import asyncio
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from esledger.bootstrap import bootstrap
 from esledger.settings import Settings
 from esledger.web.app import create_app
-from tests.conftest import FakeClock, _free_port
+from tests.conftest import FakeClock, served
 from tests.console.world import BREACHED, GRIEVANCE, RED_CASE, complainants, keys, record_as_happened
 from tests.helpers import TESTER, TESTER_GRANTS, key_for
 
@@ -57,32 +55,18 @@ def live(settings: Settings, database_url: str) -> Iterator[Live]:
     """The world of ``world.py`` served over real HTTP by uvicorn in a thread, its clock at 2026-10-10."""
     clock = FakeClock()
     system = bootstrap(settings.model_copy(update={"max_wait_seconds": 8}), clock=clock)
-    app = create_app(system)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    tester = key_for(system, TESTER, TESTER_GRANTS)
 
-    async def record() -> None:
+    async def record(url: str, tester: str) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             await record_as_happened(client, clock, tester)
 
-    # Playwright's sync API keeps an event loop running on this thread: the recording gets its own.
-    recorder = threading.Thread(target=asyncio.run, args=(record(),))
-    recorder.start()
-    recorder.join(120)
-    try:
+    with served(create_app(system)) as url:
+        tester = key_for(system, TESTER, TESTER_GRANTS)
+        # Playwright's sync API keeps an event loop running on this thread: the recording gets its own.
+        recorder = threading.Thread(target=asyncio.run, args=(record(url, tester),))
+        recorder.start()
+        recorder.join(120)
         yield Live(url, keys(system), "postgres" if database_url.startswith("postgres") else "sqlite")
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")
