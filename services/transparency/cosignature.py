@@ -13,7 +13,6 @@ cosigners) is read too. The Ed25519 message does not commit to the name: one key
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from esledger.core.encoding import b64, unb64
-from esledger.transparency.note import ED25519, NoteError
+from esledger.transparency.note import (
+    ED25519,
+    NoteError,
+    key_id,
+    parse_signer_key,
+    parse_verifier_key,
+    signer_key,
+    verifier_key,
+)
 
 COSIGNATURE_V1 = 0x04
 HEADER = "cosignature/v1"
@@ -44,7 +51,7 @@ class Cosigner:
 
     @property
     def verifier_key(self) -> str:
-        return f"{self.name}+{self.key_id.hex()}+{b64(bytes([COSIGNATURE_V1]) + _raw(self.public_key))}"
+        return verifier_key(self.name, self.public_key, COSIGNATURE_V1)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Cosignature:
 
 
 def cosigner_key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([COSIGNATURE_V1]) + _raw(public_key)).digest()[:4]
+    return key_id(name, public_key, COSIGNATURE_V1)
 
 
 def signed_message(body: str, timestamp: int) -> bytes:
@@ -70,50 +77,18 @@ def signed_message(body: str, timestamp: int) -> bytes:
 def generate_witness_key(name: str) -> tuple[str, str]:
     """A fresh witness key pair: (private key file text, verifier key text to give the log and verifiers)."""
     key = Ed25519PrivateKey.generate()
-    _check_name(name)
-    cosigner = Cosigner(name, key.public_key())
-    seed = key.private_bytes_raw()
-    return (
-        f"PRIVATE+KEY+{name}+{cosigner.key_id.hex()}+{b64(bytes([COSIGNATURE_V1]) + seed)}",
-        cosigner.verifier_key,
-    )
+    return signer_key(name, key, COSIGNATURE_V1), verifier_key(name, key.public_key(), COSIGNATURE_V1)
 
 
 def parse_witness_signer(text: str) -> tuple[str, Ed25519PrivateKey]:
     """A witness's private key file: type 0x04 (or 0x01), the key ID checked against the key."""
-    parts = text.strip().split("+", 4)
-    if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-        raise NoteError("witness key: expected PRIVATE+KEY+<name>+<key ID>+<key>")
-    name, id_hex, key_b64 = parts[2:]
-    _check_name(name)
-    raw = unb64(key_b64, "witness key:", NoteError)
-    if len(raw) != 33 or raw[0] not in (COSIGNATURE_V1, ED25519):
-        raise NoteError("witness key: expected an Ed25519 key (0x04 or 0x01, and a 32-byte seed)")
-    key = Ed25519PrivateKey.from_private_bytes(raw[1:])
-    pub = _raw(key.public_key())
-    expected = hashlib.sha256(name.encode() + b"\n" + raw[:1] + pub).digest()[:4].hex()
-    if id_hex != expected:
-        raise NoteError(f"witness key: key ID {id_hex} does not match the key (expected {expected})")
-    return name, key
+    return parse_signer_key(text, (COSIGNATURE_V1, ED25519), "witness key")
 
 
 def parse_cosigner(text: str) -> Cosigner:
-    """A witness's verifier key (vkey with signature type 0x04)."""
-    parts = text.strip().split("+", 2)
-    if len(parts) != 3:
-        raise NoteError("witness verifier key: expected <name>+<key ID>+<key>")
-    name, id_hex, key_b64 = parts
-    _check_name(name)
-    raw = unb64(key_b64, "witness verifier key:", NoteError)
-    if len(raw) != 33 or raw[0] != COSIGNATURE_V1:
-        raise NoteError(
-            f"witness verifier key {name}: expected signature type 0x04 (Ed25519 cosignature/v1) and a 32-byte key"
-        )
-    cosigner = Cosigner(name, Ed25519PublicKey.from_public_bytes(raw[1:]))
-    if id_hex != cosigner.key_id.hex():
-        expected = cosigner.key_id.hex()
-        raise NoteError(f"witness verifier key {name}: key ID {id_hex} does not match (expected {expected})")
-    return cosigner
+    """A witness's verifier key (vkey with signature type 0x04: Ed25519 cosignature/v1)."""
+    key = parse_verifier_key(text, COSIGNATURE_V1, "witness verifier key")
+    return Cosigner(key.name, key.public_key)
 
 
 def cosign(body: str, name: str, key: Ed25519PrivateKey, timestamp: int) -> str:

@@ -42,22 +42,24 @@ class VerifierKey:
     public_key: Ed25519PublicKey
 
 
-def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
-    """The 4-byte key ID, so a verifier can pick its key out of several signature lines."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + _raw(public_key)).digest()[:4]
+def key_id(name: str, public_key: Ed25519PublicKey, kind: int = ED25519) -> bytes:
+    """The 4-byte key ID, so a verifier can pick its key out of several signature lines; ``kind`` is the
+    signature type (0x01 a note signature, 0x04 a cosignature/v1)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([kind]) + _raw(public_key)).digest()[:4]
 
 
-def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
+def verifier_key(name: str, public_key: Ed25519PublicKey, kind: int = ED25519) -> str:
     """The vkey text that lets anyone check this key's signatures."""
     _check_name(name)
-    return f"{name}+{key_id(name, public_key).hex()}+{b64(bytes([ED25519]) + _raw(public_key))}"
+    return f"{name}+{key_id(name, public_key, kind).hex()}+{b64(bytes([kind]) + _raw(public_key))}"
 
 
-def signer_key(name: str, private_key: Ed25519PrivateKey) -> str:
+def signer_key(name: str, private_key: Ed25519PrivateKey, kind: int = ED25519) -> str:
     """The private key file text (the seed, not the expanded key, as sumdb/note stores it)."""
     _check_name(name)
     seed = private_key.private_bytes_raw()
-    return f"PRIVATE+KEY+{name}+{key_id(name, private_key.public_key()).hex()}+{b64(bytes([ED25519]) + seed)}"
+    kid = key_id(name, private_key.public_key(), kind).hex()
+    return f"PRIVATE+KEY+{name}+{kid}+{b64(bytes([kind]) + seed)}"
 
 
 def generate_signer_key(name: str) -> tuple[str, str]:
@@ -66,38 +68,46 @@ def generate_signer_key(name: str) -> tuple[str, str]:
     return signer_key(name, private_key), verifier_key(name, private_key.public_key())
 
 
-def parse_signer_key(text: str) -> tuple[str, Ed25519PrivateKey]:
-    """Read a private key file's text; the key ID is checked against the derived public key."""
+def parse_signer_key(
+    text: str, kinds: tuple[int, ...] = (ED25519,), what: str = "signer key"
+) -> tuple[str, Ed25519PrivateKey]:
+    """Read a private key file's text (of one of the signature types ``kinds``); the key ID is checked against
+    the derived public key."""
     parts = text.strip().split("+", 4)  # the base64 key may itself contain "+"
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-        raise NoteError("signer key: expected PRIVATE+KEY+<name>+<key ID>+<key>")
+        raise NoteError(f"{what}: expected PRIVATE+KEY+<name>+<key ID>+<key>")
     name, id_hex, key_b64 = parts[2:]
-    _check_name(name, "signer key")
-    key = _unb64(key_b64, "signer key")
-    if len(key) != 33 or key[0] != ED25519:
-        raise NoteError("signer key: expected an Ed25519 key (0x01 and a 32-byte seed)")
+    _check_name(name, what)
+    key = _unb64(key_b64, what)
+    if len(key) != 33 or key[0] not in kinds:
+        raise NoteError(f"{what}: expected an Ed25519 key (type {_types(kinds)} and a 32-byte seed)")
     private_key = Ed25519PrivateKey.from_private_bytes(key[1:])
-    expected = key_id(name, private_key.public_key()).hex()
+    expected = key_id(name, private_key.public_key(), key[0]).hex()
     if id_hex != expected:
-        raise NoteError(f"signer key: key ID {id_hex} does not match the key (expected {expected})")
+        raise NoteError(f"{what}: key ID {id_hex} does not match the key (expected {expected})")
     return name, private_key
 
 
-def parse_verifier_key(text: str) -> VerifierKey:
-    """Read a vkey text; the key ID must be the one its name and public key define."""
+def parse_verifier_key(text: str, kind: int = ED25519, what: str = "verifier key") -> VerifierKey:
+    """Read a vkey text of signature type ``kind``; the key ID must be the one its name and public key
+    define."""
     parts = text.strip().split("+", 2)
     if len(parts) != 3:
-        raise NoteError("verifier key: expected <name>+<key ID>+<key>")
+        raise NoteError(f"{what}: expected <name>+<key ID>+<key>")
     name, id_hex, key_b64 = parts
-    _check_name(name, "verifier key")
-    key = _unb64(key_b64, "verifier key")
-    if len(key) != 33 or key[0] != ED25519:
-        raise NoteError("verifier key: expected an Ed25519 key (0x01 and a 32-byte public key)")
+    _check_name(name, what)
+    key = _unb64(key_b64, what)
+    if len(key) != 33 or key[0] != kind:
+        raise NoteError(f"{what}: expected an Ed25519 key (type {_types((kind,))} and a 32-byte public key)")
     public_key = Ed25519PublicKey.from_public_bytes(key[1:])
-    expected = key_id(name, public_key)
+    expected = key_id(name, public_key, kind)
     if id_hex != expected.hex():
-        raise NoteError(f"verifier key: key ID {id_hex} does not match the key (expected {expected.hex()})")
+        raise NoteError(f"{what}: key ID {id_hex} does not match the key (expected {expected.hex()})")
     return VerifierKey(name, expected, public_key)
+
+
+def _types(kinds: tuple[int, ...]) -> str:
+    return " or ".join(f"0x{k:02x}" for k in kinds)
 
 
 def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
