@@ -179,6 +179,7 @@ def cumulative(root: Frame, call: Call) -> float:
 
 
 GC = "cyclic garbage collection (`gc.callbacks`)"
+FULL_GC = "of it, full collections (generation 2)"
 
 
 class Timers:
@@ -188,8 +189,8 @@ class Timers:
 
     def __init__(self, calls: tuple[Call, ...]) -> None:
         self.calls = calls
-        self.seconds = dict.fromkeys([*(c.label for c in calls), GC], 0.0)
-        self.counts = dict.fromkeys([*(c.label for c in calls), GC], 0)
+        self.seconds = dict.fromkeys([*(c.label for c in calls), GC, FULL_GC], 0.0)
+        self.counts = dict.fromkeys([*(c.label for c in calls), GC, FULL_GC], 0)
         self._collecting = 0.0
 
     @contextlib.contextmanager
@@ -217,8 +218,9 @@ class Timers:
         if phase == "start":
             self._collecting = time.perf_counter()
         else:
-            self.seconds[GC] += time.perf_counter() - self._collecting
-            self.counts[GC] += 1
+            for label in (GC, FULL_GC) if info["generation"] == 2 else (GC,):
+                self.seconds[label] += time.perf_counter() - self._collecting
+                self.counts[label] += 1
 
     def _wrapped(self, label: str, original: Any, depth: list[int]) -> Any:
         def enter() -> float:
