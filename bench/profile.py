@@ -312,7 +312,7 @@ def inline_threads() -> Iterator[None]:
     try:
         yield
     finally:
-        anyio.to_thread.run_sync = original  # type: ignore[assignment]
+        anyio.to_thread.run_sync = original
 
 
 @contextlib.asynccontextmanager
@@ -445,7 +445,7 @@ async def twice(
         plain,
         profiled,
         timers,
-        f"{title}: {operations:,} {unit}s under the profiler\n{text}",
+        f"{title}: {operations:,} {plural(unit)} under the profiler\n{text}",
         root.time,
         shares(root),
         {call.label: cumulative(root, call) for call in calls},
@@ -506,6 +506,10 @@ async def run(database_url: str, workdir: Path, o: argparse.Namespace) -> list[P
     return out
 
 
+def plural(unit: str) -> str:
+    return unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
+
+
 # -- the report --------------------------------------------------------------------------------------------
 def report(profiles: list[Profiled], m: dict[str, Any], date: str) -> str:
     lines = [
@@ -537,7 +541,8 @@ def report(profiles: list[Profiled], m: dict[str, Any], date: str) -> str:
             f"## {p.name}: {p.title}",
             "",
             f"{p.plain_seconds * 1000 / n:.2f} ms per {unit} without the profiler, "
-            f"{p.profiled_seconds * 1000 / n:.2f} ms under it ({n:,} {unit}s); tree: [`{p.name}.txt`]({p.name}.txt).",
+            f"{p.profiled_seconds * 1000 / n:.2f} ms under it ({n:,} {plural(unit)}); "
+            f"tree: [`{p.name}.txt`]({p.name}.txt).",
             "",
             f"| inside (callees included) | ms per {unit}, no profiler | calls per {unit} | share under the profiler |",
             "|---|---:|---:|---:|",
