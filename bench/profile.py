@@ -30,6 +30,7 @@ import functools
 import gc
 import inspect
 import math
+import os
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -523,7 +524,9 @@ def report(profiles: list[Profiled], m: dict[str, Any], date: str) -> str:
         f"{m['python']}, PostgreSQL {m['postgresql']} (fsync {m['fsync']}, synchronous_commit "
         f"{m['synchronous_commit']}) on localhost; commit {m['commit'][:10]}"
         f"{' with uncommitted changes' if m['uncommitted_changes'] else ''}; load average "
-        f"{m['load_average_at_start']:.1f} at the start. One run: read the figures as orders of magnitude.",
+        f"{m['load_average_at_start']:.1f} at the start, {m['load_average_at_end']:.1f} at the end (other work on the "
+        "machine's cores slows everything alike, the shares least). One run: read the figures as orders of "
+        "magnitude.",
         "",
         "Each workload runs twice. First without the profiler, a few calls timed by wrapping them (microseconds",
         "each): the first table, wall milliseconds per operation and calls per operation. Then under the",
@@ -583,6 +586,7 @@ def main() -> None:
             profiles = asyncio.run(run(dbs.create("profile"), Path(workdir), o))
     finally:
         dbs.drop_all()
+    m["load_average_at_end"] = os.getloadavg()[0]
     o.out.mkdir(parents=True, exist_ok=True)
     for p in profiles:
         (o.out / f"{p.name}.txt").write_text(p.tree)
