@@ -181,6 +181,24 @@ def cumulative(root: Frame, call: Call) -> float:
 
 GC = "cyclic garbage collection (`gc.callbacks`)"
 FULL_GC = "of it, full collections (generation 2)"
+WAITS_LABEL = "waits on PostgreSQL (psycopg `Connection.wait`)"
+ROUND_TRIPS = "of them, round trips (a wait that went to the socket; the rest had nothing to send)"
+
+
+def watched(gen: Any, trips: list[int]) -> Any:
+    """psycopg's generator for one operation, counted in ``trips`` if it waits on the socket at least once (a
+    commit with no transaction open, for one, completes without)."""
+    try:
+        state = next(gen)
+    except StopIteration as done:
+        return done.value
+    trips[0] += 1
+    while True:
+        answer = yield state
+        try:
+            state = gen.send(answer)
+        except StopIteration as done:
+            return done.value
 
 
 class Timers:
@@ -190,9 +208,12 @@ class Timers:
 
     def __init__(self, calls: tuple[Call, ...]) -> None:
         self.calls = calls
-        self.seconds = dict.fromkeys([*(c.label for c in calls), GC, FULL_GC], 0.0)
-        self.counts = dict.fromkeys([*(c.label for c in calls), GC, FULL_GC], 0)
+        labels = [c.label for c in calls]
+        labels += [ROUND_TRIPS] if WAITS_LABEL in labels else []
+        self.seconds = dict.fromkeys([*labels, GC, FULL_GC], 0.0)
+        self.counts = dict.fromkeys([*labels, GC, FULL_GC], 0)
         self._collecting = 0.0
+        self._trips = [0]
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[Timers]:
@@ -208,6 +229,8 @@ class Timers:
         try:
             yield self
         finally:
+            if ROUND_TRIPS in self.counts:
+                self.counts[ROUND_TRIPS] = self._trips[0]
             gc.callbacks.remove(self._collector)
             for owner, name, own, original in reversed(saved):
                 if own:
@@ -248,6 +271,8 @@ class Timers:
 
         @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if label == WAITS_LABEL:
+                args = (args[0], watched(args[1], self._trips), *args[2:])
             started = enter()
             try:
                 return original(*args, **kwargs)
@@ -257,7 +282,7 @@ class Timers:
         return timed
 
 
-WAITS = Call("waits for PostgreSQL (psycopg `Connection.wait`: one a round trip)", (psycopg.Connection,), "wait")
+WAITS = Call(WAITS_LABEL, (psycopg.Connection,), "wait")
 APP = Call("the ASGI app (everything server-side)", (FastAPI,), "__call__")
 AUTH = Call("authentication (`AccessService.authenticate`)", (AccessService,), "authenticate")
 APPEND_CALLS = (
@@ -554,7 +579,8 @@ def report(profiles: list[Profiled], m: dict[str, Any], date: str) -> str:
             share = f"{p.inside[label] / total:.0%}" if label in p.inside else "–"
             seconds, count = p.timers.seconds[label], p.timers.counts[label]
             calls = f"{count / n:.2f}" if count >= n / 10 else f"{count:,} in all"
-            lines.append(f"| {label} | {seconds * 1000 / n:.2f} | {calls} | {share} |")
+            ms = "–" if label == ROUND_TRIPS else f"{seconds * 1000 / n:.2f}"
+            lines.append(f"| {label} | {ms} | {calls} | {share} |")
         lines += [
             "",
             f"| under the profiler, by innermost category | share | ms per {unit} (profiled) |",
