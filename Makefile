@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve check lint types test smoke bench lock browser
+.PHONY: serve check lint types test smoke bench profile lock browser
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ smoke: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/require_postgres.py
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
+
+# Where the time of appends, the read model's catch-up and list reads goes: pyinstrument profiles taken
+# in-process on a fresh PostgreSQL database (about a minute), written to bench/profiles/ (call trees and a
+# README.md of shares). `PROFILE_ARGS="--cases 10000"`: other sizes (.venv/bin/python -m bench.profile --help).
+profile: $(STAMP)
+	$(BIN)/python scripts/require_postgres.py
+	$(BIN)/python -m bench.profile $(PROFILE_ARGS)
 
 # Re-resolve the pinned dependencies after changing pyproject.toml.
 lock: $(STAMP)
