@@ -441,13 +441,15 @@ class ProjectionService:
         {} when the reader does not see it) until ``limit`` rows are shown or none are left."""
         rows: list[Row] = []
         key = after
+        wanted = limit + 1  # a full page and one more (is there a next page?); more only when rows are hidden
         with read_model.reading() as c:
             while len(rows) <= limit:
-                found = fetch(c, key, CHUNK)
+                found = fetch(c, key, wanted)
                 rows += [(k, row) for k, row in found if row]
-                if len(found) < CHUNK:
+                if len(found) < wanted:
                     break
                 key = found[-1][0]
+                wanted = CHUNK
         more = len(rows) > limit
         page = rows[:limit]
         return Page([row for _, row in page], queries.encode_cursor(kind, page[-1][0]) if more else None)

@@ -6,6 +6,7 @@ with its lifespan."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,9 @@ def create_app(system: System) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(system.start)  # opens tables: synchronous, kept off the event loop
+        # What start-up built (schemas, validators, rule sets, the app) lives as long as the process: frozen, the
+        # collector's full collections stop walking it (bench/profiles: they cost list reads 14-24 ms).
+        gc.freeze()
         try:
             yield
         finally:
