@@ -387,17 +387,26 @@ class ReadModel(Tables):
         return found
 
     def due(self, now: int, limit: int, names: Names | None = None) -> list[str]:
-        """Cases whose view may not hold at ``now``: its next change has come, or it was computed after ``now``
-        (a clock set back); soonest first."""
-        table = self._table(names or self.names(), "views")
+        """Up to ``limit`` cases whose view may not hold at ``now``: its next change has come (soonest first),
+        or it was computed after ``now`` (a clock set back).
+
+        Two queries, each read along its own index: with the two conditions OR-ed, PostgreSQL walked the whole
+        ``next_change`` index filtering on ``computed_at`` — 127 ms at 100,000 cases, on every answer "now"."""
+        table, m = self._table(names or self.names(), "views"), self.mark
         with self.reading() as c:
-            rows = self._run(
+            come = self._run(
                 c,
-                f"SELECT case_id FROM {table} WHERE next_change <= {self.mark} OR computed_at > {self.mark} "
-                f"ORDER BY next_change, case_id LIMIT {self.mark}",
-                (now, now, limit),
+                f"SELECT case_id, next_change FROM {table} WHERE next_change <= {m} "
+                f"ORDER BY next_change, case_id LIMIT {m}",
+                (now, limit),
             )
-        return [case_id for (case_id,) in rows]
+            ahead = self._run(
+                c,
+                f"SELECT case_id, next_change FROM {table} WHERE computed_at > {m} ORDER BY computed_at LIMIT {m}",
+                (now, limit),
+            )
+        due = dict(come) | dict(ahead)
+        return sorted(due, key=lambda case_id: (due[case_id], case_id))[:limit]
 
     # -- rebuilding -----------------------------------------------------------------------------------------
     def start_rebuild(self) -> Names:

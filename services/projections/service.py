@@ -458,7 +458,12 @@ class ProjectionService:
         """The summed tallies of the cases the scope sees fully, from SQL."""
         seen = self._scope(read_model, scope, full=True)
         m = read_model.mark
-        where = f"t.case_id IN (SELECT v.case_id FROM {read_model.views} v WHERE {seen.sql})"
+        # A reviewer sees every case: no semi-join over every stored view (three of them cost 0.5 s at 100,000).
+        where = (
+            "1 = 1"
+            if scope.everything
+            else f"t.case_id IN (SELECT v.case_id FROM {read_model.views} v WHERE {seen.sql})"
+        )
         params = [*seen.params]
         if month:
             where += f" AND t.month = {m}"
