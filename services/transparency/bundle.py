@@ -53,7 +53,7 @@ def build_bundle(
         if leaf is None or leaf.index >= checkpoint.size:
             later += 1
             continue
-        with log.reading() as nodes:
+        with log.reading(merkle.inclusion_nodes(leaf.index, checkpoint.size)) as nodes:
             path = merkle.inclusion_proof(leaf.index, checkpoint.size, nodes)
         entries.append(
             {
@@ -72,7 +72,7 @@ def build_bundle(
         "entries": entries,
     }
     if since is not None:
-        with log.reading() as nodes:
+        with log.reading(merkle.consistency_nodes(since.size, checkpoint.size)) as nodes:
             path = merkle.consistency_proof(since.size, checkpoint.size, nodes)
         bundle["since"] = {"checkpoint": since.note, "consistency_path": [b64(h) for h in path]}
     return bundle

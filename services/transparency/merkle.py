@@ -79,6 +79,21 @@ def inclusion_proof(index: int, size: int, reader: NodeReader) -> list[bytes]:
     return [_range_hash(start, end, reader) for start, end in _inclusion_ranges(index, size)]
 
 
+def root_nodes(size: int) -> list[tuple[int, int]]:
+    """The stored nodes ``root(size)`` reads."""
+    return _perfect_nodes(0, size)
+
+
+def inclusion_nodes(index: int, size: int) -> list[tuple[int, int]]:
+    """The stored nodes ``inclusion_proof(index, size)`` reads."""
+    return [n for start, end in _inclusion_ranges(index, size) for n in _perfect_nodes(start, end)]
+
+
+def consistency_nodes(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The stored nodes ``consistency_proof(old_size, new_size)`` reads."""
+    return [n for start, end in _consistency_ranges(old_size, new_size) for n in _perfect_nodes(start, end)]
+
+
 def consistency_proof(old_size: int, new_size: int, reader: NodeReader) -> list[bytes]:
     """RFC 9162 §2.1.4.1 PROOF(old_size, D[new_size]), from O(log new_size) node reads.
 

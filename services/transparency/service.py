@@ -42,7 +42,7 @@ def sign_checkpoint(
     latest = log.latest_checkpoint()
     if latest is not None and latest.size >= size:
         return latest
-    with log.reading() as nodes:
+    with log.reading(merkle.root_nodes(size)) as nodes:
         root = merkle.root(size, nodes)
     checkpoint = StoredCheckpoint(size, root, signer.checkpoint(size, root, extensions), signed_at)
     log.add_checkpoint(checkpoint)
@@ -168,7 +168,7 @@ class TransparencyService:
                     f"position {position} is leaf {leaf.index}, outside a tree of {size}",
                     errors=[{"parameter": "tree_size", "rule": "range"}],
                 )
-            with log.reading() as nodes:
+            with log.reading(merkle.root_nodes(size) + merkle.inclusion_nodes(leaf.index, size)) as nodes:
                 return {
                     "position": position,
                     "leaf_index": leaf.index,
@@ -206,7 +206,8 @@ class TransparencyService:
                 raise InvalidArgument(
                     f"from {first} must be in 1..{second}", errors=[{"parameter": "from", "rule": "range"}]
                 )
-            with log.reading() as nodes:
+            needed = merkle.root_nodes(first) + merkle.root_nodes(second) + merkle.consistency_nodes(first, second)
+            with log.reading(needed) as nodes:
                 return {
                     "from": first,
                     "to": second,

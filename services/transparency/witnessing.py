@@ -198,7 +198,8 @@ class Witnessing:
                         return self._refused(
                             witness, checkpoint, f"the witness has cosigned size {old}, larger than this checkpoint"
                         )
-                    with self.availability.guard(), self.log.get().reading() as nodes:
+                    needed = merkle.consistency_nodes(old, checkpoint.size)
+                    with self.availability.guard(), self.log.get().reading(needed) as nodes:
                         proof = merkle.consistency_proof(old, checkpoint.size, nodes)
                     response = client.post(url, content=request_body(old, proof, checkpoint.note))
                     if response.status_code == 409 and response.headers.get("content-type", "").startswith(

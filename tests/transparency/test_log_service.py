@@ -115,3 +115,17 @@ async def test_a_reviewer_who_kept_an_earlier_checkpoint_can_tell_nothing_signed
     out.write_bytes(orjson.dumps(bundle))
     broken = runner.invoke(cli, ["verify", str(out), "--key", key, "--checkpoint", str(tmp_path / "kept.checkpoint")])
     assert broken.exit_code == 1 and f"FAIL consistency from checkpoint {kept['tree_size']}" in broken.output
+
+
+async def test_a_proofs_nodes_are_read_in_one_query_on_each_backend(
+    system: AsyncClient, posted_examples: list[dict]
+) -> None:
+    """The nodes a proof needs come from one query (``reading(needed)``): none is read on its own after it."""
+    size = (await system.post("/v1/checkpoints")).json()["tree_size"]
+    log = system._transport.app.state.system.storage.merkle.get()  # type: ignore[attr-defined]
+    needed = merkle.root_nodes(size) + merkle.inclusion_nodes(size // 2, size) + merkle.consistency_nodes(3, size)
+    with log.reading(needed) as reader:
+        assert set(reader.known) == set(needed)  # type: ignore[attr-defined]
+        stored = dict(reader.known)  # type: ignore[attr-defined]
+        reader.known.clear()  # type: ignore[attr-defined]
+        assert all(reader.node(level, index) == h for (level, index), h in stored.items())

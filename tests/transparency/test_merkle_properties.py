@@ -11,11 +11,14 @@ from esledger.transparency.merkle import (
     CompactRange,
     MemoryTree,
     ProofError,
+    consistency_nodes,
     consistency_proof,
+    inclusion_nodes,
     inclusion_proof,
     leaf_hash,
     merkle_root,
     root,
+    root_nodes,
     verify_consistency,
     verify_inclusion,
 )
@@ -126,3 +129,31 @@ def test_appended_tree_agrees_with_the_recursive_definition(entries: list[bytes]
         tree.append(h)
         assert root(n, tree) == merkle_root(hashes[:n])
     assert CompactRange.load(len(hashes), tree).root() == merkle_root(hashes)
+
+
+class RecordingReader(PrefixReader):
+    """A PrefixReader that keeps which nodes were read."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.keys: set[tuple[int, int]] = set()
+
+    def node(self, level: int, index: int) -> bytes:
+        self.keys.add((level, index))
+        return super().node(level, index)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, N).flatmap(lambda n: st.tuples(st.integers(0, n - 1), st.just(n))))
+def test_the_nodes_named_in_advance_are_exactly_those_a_proof_and_a_root_read(case: tuple[int, int]) -> None:
+    """What the log reads in one query before a proof (``*_nodes``) is all the proof reads, and nothing more."""
+    index, size = case
+    reader = RecordingReader(size)
+    inclusion_proof(index, size, reader)
+    assert reader.keys == set(inclusion_nodes(index, size))
+    reader = RecordingReader(size)
+    root(size, reader)
+    assert reader.keys == set(root_nodes(size))
+    reader = RecordingReader(size)
+    consistency_proof(index + 1, size, reader)
+    assert reader.keys == set(consistency_nodes(index + 1, size))
