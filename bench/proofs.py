@@ -38,14 +38,11 @@ def inclusion(log: MerkleStore, position: int) -> tuple[int, int, bytes, list[by
     leaf = log.leaf_at(position)
     assert leaf is not None
     size = log.size()
-    with log.reading() as nodes:
-        return leaf.index, size, merkle.root(size, nodes), merkle.inclusion_proof(leaf.index, size, nodes)
+    return leaf.index, size, *log.inclusion(leaf.index, size)
 
 
 def consistency(log: MerkleStore, first: int) -> tuple[bytes, bytes, list[bytes]]:
-    size = log.size()
-    with log.reading() as nodes:
-        return merkle.root(first, nodes), merkle.root(size, nodes), merkle.consistency_proof(first, size, nodes)
+    return log.consistency(first, log.size())
 
 
 def measure(database_url: str, leaves: int, samples: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from esledger.core.append_only import postgres_append_only, sqlite_append_only
 from esledger.core.tables import PostgresTables, SQLiteTables, Tables, ddl
+from esledger.transparency import merkle
 from esledger.transparency.merkle import CompactRange, NodeReader
 
 TRACKING_NAME = "Ledger/merkle-log"
@@ -142,6 +143,19 @@ class MerkleStore(Tables):
             reader = _CursorReader(self, cursor)
             reader.prefetch(needed)
             yield reader
+
+    def inclusion(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The root of the tree of ``size`` leaves and leaf ``index``'s inclusion path in it (RFC 9162), from
+        one read of the nodes they need."""
+        with self.reading(merkle.root_nodes(size) + merkle.inclusion_nodes(index, size)) as nodes:
+            return merkle.root(size, nodes), merkle.inclusion_proof(index, size, nodes)
+
+    def consistency(self, first: int, second: int) -> tuple[bytes, bytes, list[bytes]]:
+        """Both roots and the consistency path between the trees of ``first`` and ``second`` leaves, from one
+        read of the nodes they need."""
+        needed = merkle.root_nodes(first) + merkle.root_nodes(second) + merkle.consistency_nodes(first, second)
+        with self.reading(needed) as nodes:
+            return merkle.root(first, nodes), merkle.root(second, nodes), merkle.consistency_proof(first, second, nodes)
 
     def leaf_at(self, position: int) -> Leaf | None:
         with self._transaction(commit=False) as cursor:

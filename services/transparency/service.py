@@ -168,15 +168,15 @@ class TransparencyService:
                     f"position {position} is leaf {leaf.index}, outside a tree of {size}",
                     errors=[{"parameter": "tree_size", "rule": "range"}],
                 )
-            with log.reading(merkle.root_nodes(size) + merkle.inclusion_nodes(leaf.index, size)) as nodes:
-                return {
-                    "position": position,
-                    "leaf_index": leaf.index,
-                    "tree_size": size,
-                    "leaf_hash": b64(leaf.hash),
-                    "root": b64(merkle.root(size, nodes)),
-                    "inclusion_path": [b64(h) for h in merkle.inclusion_proof(leaf.index, size, nodes)],
-                }
+            root, path = log.inclusion(leaf.index, size)
+            return {
+                "position": position,
+                "leaf_index": leaf.index,
+                "tree_size": size,
+                "leaf_hash": b64(leaf.hash),
+                "root": b64(root),
+                "inclusion_path": [b64(h) for h in path],
+            }
 
     def _visible(self, position: int, reader: Reader) -> bool:
         store = self.store.get()
@@ -206,15 +206,14 @@ class TransparencyService:
                 raise InvalidArgument(
                     f"from {first} must be in 1..{second}", errors=[{"parameter": "from", "rule": "range"}]
                 )
-            needed = merkle.root_nodes(first) + merkle.root_nodes(second) + merkle.consistency_nodes(first, second)
-            with log.reading(needed) as nodes:
-                return {
-                    "from": first,
-                    "to": second,
-                    "from_root": b64(merkle.root(first, nodes)),
-                    "to_root": b64(merkle.root(second, nodes)),
-                    "consistency_path": [b64(h) for h in merkle.consistency_proof(first, second, nodes)],
-                }
+            first_root, second_root, path = log.consistency(first, second)
+            return {
+                "from": first,
+                "to": second,
+                "from_root": b64(first_root),
+                "to_root": b64(second_root),
+                "consistency_path": [b64(h) for h in path],
+            }
 
 
 class Sequencer(TransparencyService):
