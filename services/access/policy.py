@@ -76,8 +76,9 @@ class View(StrEnum):
     """Status, and only the deadlines it must meet and the findings about it."""
 
 
-def personal_source(principal: Principal) -> str:
-    return f"urn:esledger:principal:{principal.id}"
+def personal_source(principal: Principal | str) -> str:
+    """The source a person posts as: ``urn:esledger:principal:<principal id>`` (a principal, or its id)."""
+    return f"urn:esledger:principal:{principal if isinstance(principal, str) else principal.id}"
 
 
 @dataclass(frozen=True)

@@ -83,10 +83,6 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
             status_code=status,
         )
 
-    async def signed_in(request: Request, api: ApiClient) -> dict[str, Any]:
-        me: dict[str, Any] = await api.get("/v1/me")
-        return me
-
     @app.exception_handler(ApiError)
     async def api_refused(request: Request, exc: ApiError) -> Response:
         if exc.status == 401:
@@ -133,25 +129,28 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     async def overview(request: Request) -> Response:
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             now = system.clock()
+            ended = {"due_before": now.isoformat()}
             (
                 (red, red_cut),
                 (yellow, yellow_cut),
+                (breached, _),
+                (late, _),
                 (candidates, more_candidates),
                 checkpoint,
                 health,
+                cases,
             ) = await asyncio.gather(
                 api.rows("/v1/deadlines", "deadlines", {"level": "red"}, OVERVIEW_CAP),
                 api.rows("/v1/deadlines", "deadlines", {"level": "yellow"}, OVERVIEW_CAP),
+                api.rows("/v1/deadlines", "deadlines", {"status": "breached", **ended}, OVERVIEW_CAP),
+                api.rows("/v1/deadlines", "deadlines", {"status": "met_late", **ended}, OVERVIEW_CAP),
                 api.rows("/v1/findings", "findings", {"determination": "candidate"}, OVERVIEW_CAP),
                 latest_checkpoint(api),
                 api.optional("/v1/projections/health"),
+                api.get("/v1/cases", {"limit": 1}),
             )
-            ended = {"due_before": now.isoformat()}
-            breached, _ = await api.rows("/v1/deadlines", "deadlines", {"status": "breached", **ended}, OVERVIEW_CAP)
-            late, _ = await api.rows("/v1/deadlines", "deadlines", {"status": "met_late", **ended}, OVERVIEW_CAP)
-            cases = await api.get("/v1/cases", {"limit": 1})
         since = now - timedelta(days=views.RECENT_DAYS)
         return render(
             request,
@@ -176,7 +175,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         schemas = system.schemas
         sources = [(n, read_events(schemas.read_bytes(n), n)) for n in schemas.names("examples", "*.jsonl")]
         async with client(request) as admin:
-            await signed_in(request, admin)
+            await admin.me()
             key = await poster_key(admin.http, session.credential(request))
             async with ApiClient(api, key, "127.0.0.1") as poster:
                 summary = await post_events(poster.http, labelled(sources))
@@ -186,9 +185,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
 
     # -- cases ---------------------------------------------------------------------------------------------
     def case_filters(request: Request) -> dict[str, str]:
-        q = request.query_params
-        keep = ("kind", "status", "unit", "warning", "due_before")
-        return {k: q[k].strip() for k in keep if q.get(k, "").strip()}
+        return _picked(request, "kind", "status", "unit", "warning", "due_before")
 
     def case_query(filters: Mapping[str, str]) -> dict[str, str]:
         """The API's parameters for the page's filters: a due date is up to the end of that day."""
@@ -205,7 +202,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         sort, descending = q.get("sort", "case_id"), q.get("order") == "desc"
         size = int(q["size"]) if q.get("size", "").isdigit() and int(q["size"]) in PAGE_SIZES else PAGE_SIZES[0]
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             if sort == "case_id" and not descending:
                 page = await api.get("/v1/cases", {**params, "limit": size, "cursor": q.get("cursor")})
                 rows, following, capped, number = page["cases"], page.get("next"), False, None
@@ -261,7 +258,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
                     yield exports.csv_lines(lines)
 
         async with client(request) as api:
-            await signed_in(request, api)  # refuse before the download starts
+            await api.me()  # refuse before the download starts
         return StreamingResponse(
             body(),
             media_type="text/csv; charset=utf-8",
@@ -272,12 +269,14 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
     async def case_page(request: Request, case_id: str) -> Response:
         as_of = _instant(request.query_params.get("as_of"))
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             roles = me.get("roles", [])
             path = f"/v1/cases/{quote(case_id, safe='')}"
-            view = await api.get(path, {"as_of": as_of.isoformat() if as_of else None})
-            timeline = await api.optional(f"{path}/events") if views.may(roles, Permission.READ_HISTORY) else None
-            replay = await api.optional(f"{path}/replay") if views.may(roles, Permission.REPLAY) else None
+            view, timeline, replay = await asyncio.gather(
+                api.get(path, {"as_of": as_of.isoformat() if as_of else None}),
+                api.optional(f"{path}/events", allowed=views.may(roles, Permission.READ_HISTORY)),
+                api.optional(f"{path}/replay", allowed=views.may(roles, Permission.REPLAY)),
+            )
         instants = [(s["as_of"], s["recorded_version"]) for s in (replay or {}).get("steps", [])]
         records = (timeline or {}).get("records", [])
         if as_of is not None:
@@ -312,9 +311,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
 
     # -- findings ------------------------------------------------------------------------------------------
     def finding_filters(request: Request) -> dict[str, str]:
-        q = request.query_params
-        keep = ("article", "unit", "rule_set", "determination")
-        return {k: q[k].strip() for k in keep if q.get(k, "").strip()}
+        return _picked(request, "article", "unit", "rule_set", "determination")
 
     async def findings_page(
         request: Request, api: ApiClient, me: Mapping[str, Any], status: int = 200, **extra: Any
@@ -348,7 +345,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
     @app.get("/findings", response_class=HTMLResponse)
     async def findings(request: Request) -> Response:
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             return await findings_page(request, api, me)
 
     async def record_act(
@@ -357,7 +354,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         form = {k: str(v) for k, v in (await request.form()).items()}
         session.check_form(request, form.get("form_token"))
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             case_id, finding_id = form.get("case_id", ""), form.get("finding_id", "")
             view = await api.get(f"/v1/cases/{quote(case_id, safe='')}")
             finding = next((f for f in view["findings"] if f["id"] == finding_id), None)
@@ -396,14 +393,13 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
 
     # -- statistics ----------------------------------------------------------------------------------------
     def stat_params(request: Request) -> dict[str, str]:
-        q = request.query_params
-        return {k: q[k].strip() for k in ("month", "unit") if q.get(k, "").strip()}
+        return _picked(request, "month", "unit")
 
     @app.get("/statistics", response_class=HTMLResponse)
     async def statistics(request: Request) -> Response:
         params = stat_params(request)
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             answer = await api.get("/v1/statistics", params)
         rows = answer["rows"]
         by_unit = bool(params.get("month"))
@@ -455,7 +451,7 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
     @app.get("/evidence", response_class=HTMLResponse)
     async def evidence(request: Request) -> Response:
         async with client(request) as api:
-            me = await signed_in(request, api)
+            me = await api.me()
             checkpoint = await latest_checkpoint(api)
             try:
                 key: str | None = (await api.response("/v1/checkpoints/key")).text
@@ -544,6 +540,12 @@ def _day_end(day: str) -> str:
 def _local(target: str) -> str:
     """Only a console path is followed after signing in (never another site)."""
     return target if target.startswith("/console/") and not target.startswith("//") else "/console/"
+
+
+def _picked(request: Request, *names: str) -> dict[str, str]:
+    """The page's query parameters of these names that are filled in, trimmed."""
+    q = request.query_params
+    return {k: q[k].strip() for k in names if q.get(k, "").strip()}
 
 
 def _query(values: Mapping[str, str]) -> str:

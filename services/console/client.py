@@ -62,8 +62,16 @@ class ApiClient:
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return orjson.loads((await self.response(path, params)).content)
 
-    async def optional(self, path: str, params: Mapping[str, Any] | None = None) -> Any | None:
-        """A GET whose refusal (no permission, nothing there) is an answer too: None."""
+    async def me(self) -> dict[str, Any]:
+        """Who the credential belongs to (``GET /v1/me``): a page's first call, so a stale sign-in is a 401."""
+        me: dict[str, Any] = await self.get("/v1/me")
+        return me
+
+    async def optional(self, path: str, params: Mapping[str, Any] | None = None, *, allowed: bool = True) -> Any | None:
+        """A GET whose refusal (no permission, nothing there) is an answer too: None; not asked at all when
+        the principal's roles do not allow it (``allowed``)."""
+        if not allowed:
+            return None
         try:
             return await self.get(path, params)
         except ApiError as exc:

@@ -9,15 +9,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from esledger.access.policy import personal_source
 from esledger.core.instants import format_instant
 from esledger.domain.organisations import Organisations
 
 PREFIX = "cn.gov.jingzhou.zfjd."
-
-
-def personal_source(principal_id: str) -> str:
-    """The source a supervisor posts as (``esledger.access.policy.personal_source``)."""
-    return f"urn:esledger:principal:{principal_id}"
 
 
 def _unit(code: str, organisations: Organisations) -> dict[str, str]:

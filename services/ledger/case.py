@@ -8,7 +8,7 @@ concurrent posts of one event can never both be stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -25,6 +25,11 @@ NAMESPACE = UUID("6698ecc5-43d3-4fb6-8b2e-0a1d7e5f3c21")
 
 def unit_codes(event: Mapping[str, Any]) -> set[str]:
     return {unit["code"] for _, unit in event_unit_mentions(event)}
+
+
+def involved_units(events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The units a case's events name: what its readers' scope is judged on."""
+    return set().union(*(unit_codes(event) for event in events))
 
 
 def case_uuid(case_id: str) -> UUID:

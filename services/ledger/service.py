@@ -26,7 +26,7 @@ from esledger.domain.acts import ERASED
 from esledger.domain.sanctions import SanctionTable
 from esledger.ledger.accesslog import AccessLog, Disclosure
 from esledger.ledger.appender import Also, Appender, Outcome, Submission, Writer
-from esledger.ledger.case import unit_codes
+from esledger.ledger.case import involved_units, unit_codes
 from esledger.ledger.catalog import Catalog
 from esledger.ledger.reveal import shown
 from esledger.ledger.store import LedgerStore
@@ -209,7 +209,7 @@ class LedgerService:
         """The case's records as stored and the units it involves; NotFound outside the reader's scope."""
         with self.availability.guard():
             records = self.store.get().timeline(case_id)
-        units = set().union(*(unit_codes(r.event) for r in records)) if records else set()
+        units = involved_units(r.event for r in records)
         if not records or reader.view(case_id, units) is None:
             raise NotFound(f"no case {case_id!r} in the ledger", case_id=case_id)
         return records, units

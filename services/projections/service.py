@@ -30,7 +30,7 @@ from esledger.core.storage import Handle
 from esledger.domain.casefile import present, present_deadline
 from esledger.domain.qualifications import needs_register
 from esledger.domain.statistics import Report, StatRow, Tallies, Tally, monthly_statistics, statistics_rows
-from esledger.ledger.case import unit_codes
+from esledger.ledger.case import involved_units
 from esledger.ledger.store import LedgerStore
 from esledger.projections import queries
 from esledger.projections.projection import Projector, refresh
@@ -541,7 +541,7 @@ class ProjectionService:
         found = {}
         for case_id, rs in every.items():
             if rs and rs[0]["case_kind"] not in self.hidden_kinds:
-                seen = scope.view(case_id, set().union(*(unit_codes(r["event"]) for r in rs)))
+                seen = scope.view(case_id, involved_units(r["event"] for r in rs))
                 if seen is not None:
                     found[case_id] = (rs, seen)
         return found

@@ -18,7 +18,7 @@ from esledger.core.errors import InvalidArgument, NotFound
 from esledger.core.following import Follower
 from esledger.core.instants import Clock, format_instant
 from esledger.core.storage import Handle
-from esledger.ledger.case import unit_codes
+from esledger.ledger.case import involved_units
 from esledger.ledger.service import Reader
 from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
@@ -184,7 +184,7 @@ class TransparencyService:
         if not found or found[0].position != position:
             return False
         record = found[0]
-        units = set().union(*(unit_codes(r.event) for r in store.timeline(record.case_id)))
+        units = involved_units(r.event for r in store.timeline(record.case_id))
         return reader.view(record.case_id, units) is not None
 
     def case_bundle(self, case_id: str, reader: Reader) -> dict[str, Any]:
@@ -192,7 +192,7 @@ class TransparencyService:
         values sealed, so the bundle reveals nothing the reader could not see)."""
         with self.availability.guard():
             records = self.store.get().timeline(case_id)
-            units = set().union(*(unit_codes(r.event) for r in records)) if records else set()
+            units = involved_units(r.event for r in records)
             if not records or reader.view(case_id, units) is None:
                 raise NotFound(f"no case {case_id!r} in the ledger", case_id=case_id)
             checkpoint = self.latest()
