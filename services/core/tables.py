@@ -7,6 +7,7 @@ Statements are written with ``{mark}`` placeholders and table names already qual
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -75,18 +76,35 @@ def ddl(statement: str) -> Composed:
     return Composed([SQL(statement)])
 
 
+CREATED = "esledger_created"
+"""The table naming (by digest) every set of creation statements already run in a schema."""
+
+
 class SerializedCreation:
     """PostgreSQL's CREATE TYPE and CREATE OR REPLACE FUNCTION/TRIGGER are not safe against a concurrent
     creator (deadlocks, "tuple concurrently updated"), so processes starting together would fail; each creates
-    its tables under one session advisory lock instead, one after the other."""
+    its tables under one session advisory lock instead, one after the other.
+
+    Statements already run are not run again: even ``CREATE INDEX IF NOT EXISTS`` takes a SHARE lock on its
+    table before it finds the index, and a set of them in one transaction deadlocks with a running writer
+    (a process starting beside a follower). The digest of the statements, recorded once they have run, says
+    the schema is in place; a changed statement has a new digest and runs."""
 
     datastore: Any
+    sql_create_statements: list[Composed]
 
     def create_table(self) -> None:
         with self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
             try:
+                created = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(CREATED))
+                conn.execute(SQL("CREATE TABLE IF NOT EXISTS {} (digest text PRIMARY KEY)").format(created))
+                text = "\n".join(s.as_string(conn) for s in self.sql_create_statements)
+                digest = hashlib.sha256(f"{type(self).__qualname__}\n{text}".encode()).hexdigest()
+                if conn.execute(SQL("SELECT 1 FROM {} WHERE digest = %s").format(created), (digest,)).fetchone():
+                    return
                 super().create_table()  # type: ignore[misc]
+                conn.execute(SQL("INSERT INTO {} VALUES (%s) ON CONFLICT DO NOTHING").format(created), (digest,))
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))
 
