@@ -115,7 +115,7 @@ class PostgresTables(SerializedCreation, Tables):
     def _bind(self, statements: dict[str, str]) -> None:
         self.statements = statements
         self._transaction = self.datastore.transaction
-        self.sql_create_statements += [ddl(s) for s in self._create_statements()]  # type: ignore[attr-defined]
+        self.sql_create_statements += [ddl(s) for s in self._create_statements()]
 
     @staticmethod
     def table(datastore: Any, name: str) -> str:
