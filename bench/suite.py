@@ -132,7 +132,8 @@ async def batches(server: Server, key: str, size: int, warmup: float, seconds: f
 
 
 async def _costed(server: Server, window: Window, work: list[Awaitable[None]], conns: list[Http]) -> dict:
-    """Run the clients; the window's figures with the server's and the client's CPU per event."""
+    """Run the clients; the window's figures with the server's CPU per event, the cores the server process used
+    (its interpreter lock caps its Python at about one) and the client's share of a core."""
     cpu, own = server.cpu(), time.process_time()
     started = time.perf_counter()
     try:
@@ -144,6 +145,7 @@ async def _costed(server: Server, window: Window, work: list[Awaitable[None]], c
     summary = window.summary()
     return summary | {
         "server_cpu_ms_per_event": round((server.cpu() - cpu) * 1000 / max(1, window.total), 2),
+        "server_cores": round((server.cpu() - cpu) / wall, 2),
         "client_cpu_share": round((time.process_time() - own) / wall, 2),
     }
 
@@ -511,8 +513,9 @@ def rows(results: dict) -> list[Row]:
             out.append(
                 Row(
                     f"appends ({APPENDERS} clients) while {u['readers']} clients read lists, {u['cases']:,} cases",
-                    f"{_rate(u['with_readers'])} ({u['reads']} list reads, p50 {u['read_p50_ms']:,.0f} ms)",
-                    f"appends alone: {_rate(u['alone'])}",
+                    f"{_rate(u['with_readers'])} ({u['reads']} list reads, p50 {u['read_p50_ms']:,.0f} ms; server "
+                    f"{u['with_readers']['server_cores']:.2f} cores)",
+                    f"appends alone: {_rate(u['alone'])} (server {u['alone']['server_cores']:.2f} cores)",
                     ratio,
                     "≥ 0.9× baseline",
                     ratio >= 0.9,

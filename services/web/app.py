@@ -6,7 +6,6 @@ with its lifespan."""
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ from esledger.access.policy import Permission, Scope
 from esledger.bootstrap import System
 from esledger.console.app import console_app
 from esledger.core.errors import NotFound, StorageUnavailable, Unavailable
+from esledger.core.memory import freeze_startup, thaw, tune_allocator
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
 from esledger.transparency.api import sequencer_router, transparency_router
@@ -44,15 +44,13 @@ DESCRIPTION = (
 def create_app(system: System) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tune_allocator()
         await run_in_threadpool(system.start)  # opens tables: synchronous, kept off the event loop
-        # What start-up built (schemas, validators, rule sets, the app) lives as long as the process: frozen, the
-        # collector's full collections stop walking it (bench/profiles: they cost list reads 14-24 ms).
-        gc.collect()
-        gc.freeze()
+        freeze_startup()
         try:
             yield
         finally:
-            gc.unfreeze()  # collectable again once the app is gone (tests build many apps in one process)
+            thaw()
             await run_in_threadpool(system.close)
 
     app = FastAPI(title="esledger", version="1", description=DESCRIPTION, lifespan=lifespan, responses=UNEXPECTED)
