@@ -170,6 +170,8 @@ class Rule:
     delivery: ActPattern | None = None
     shared_fulfilment: bool = False
     law: str | None = None
+    override_max_days: int | None = None
+    """The longest (calendar-day) period an override may set, where the rule also carries a statutory limit."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ def _rule(r: Mapping[str, Any]) -> Rule:
         else None,
         delivery=_pattern(r["delivery"]) if "delivery" in r else None,
         law=r.get("law"),
+        override_max_days=r.get("override_max_days"),
     )
 
 
@@ -367,6 +370,13 @@ def _with_overrides(ruleset: RuleSet, overrides: Mapping[str, Mapping[str, Any]]
         ):
             problems.append(
                 f"/{rule_id}: expected {{'days': integer >= 1, 'counting': 'calendar'|'working'}}, got {dict(o)}"
+            )
+        elif rule.override_max_days is not None and (
+            o.get("days", count.days) > rule.override_max_days or o.get("counting", "calendar") != "calendar"
+        ):
+            problems.append(
+                f"/{rule_id}: at most {rule.override_max_days} calendar days, got {dict(o)}: the rule also carries "
+                f"a statutory period ({rule.basis_note})"
             )
         else:
             days = replace(count, days=o.get("days", count.days), counting=Counting(o.get("counting", count.counting)))

@@ -63,6 +63,15 @@ class SanctionTable:
             if ruleset is None:
                 known = ", ".join(s.id for s in self.rulesets)
                 return Refusal("/data/rule_set", "rule-set", f"{named!r} is not a rule set; known: {known}")
+            if ruleset.effective_from > day:
+                in_force = ruleset_in_force(self.rulesets, day)
+                instead = f"cite {in_force.id}, in force then" if in_force else "no rule set was in force then"
+                return Refusal(
+                    "/data/rule_set",
+                    "rule-set",
+                    f"{named!r} takes effect on {ruleset.effective_from}, after the sanction's day {day} "
+                    f"(Beijing): {instead}",
+                )
             law = ruleset.law
         else:
             ruleset, law = ruleset_in_force(self.rulesets, day), None

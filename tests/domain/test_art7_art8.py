@@ -276,6 +276,29 @@ def test_art7_file_binds_only_county_bureaus_the_city_bureau_and_unlisted_units_
     assert only(county, "art7.file", as_of="2026-06-01").status is Status.BREACHED
 
 
+def test_art8_file_binds_only_county_bureaus_the_city_bureau_and_a_trading_centre_are_not_accused() -> None:
+    """第八条 (rule sets jingzhou-zfjd-2020-11-17 and tiaoli-2026-02-01, which carries it forward):
+    县市区政务数据局（公共资源局）作出…重大行政处罚决定的 — only a county bureau's decision must be 抄报 within 15
+    days; the city bureau's own decision, or an unlisted unit's, sets no duty and never a finding."""
+    for when in ("2025-09-01", "2026-03-02"):
+        for unit, says in (
+            (CITY, "不属于本条约束的单位"),
+            ({"code": "X-UNLISTED", "name": "某单位"}, "不在单位名录中"),
+        ):
+            case = Case("penalty-city", "major_penalty_filing")
+            case.add(
+                "major_penalty.decided",
+                when,
+                deciding_unit=unit,
+                decision_document={"number": DECISION, "title": "行政处罚决定书", "issued_on": when},
+                penalty_kinds=["large_fine"],
+            )
+            d = only(case, "art8.file", as_of="2026-12-01")
+            assert (d.status, d.candidate_finding) == (Status.NOT_APPLICABLE, None), (when, unit)
+            assert says in (d.reason or "")
+        assert only(decided(when), "art8.file", as_of="2026-12-01").status is Status.BREACHED
+
+
 def test_art8_file_without_explanatory_materials_does_not_fulfil() -> None:
     """第八条: 抄报处罚决定书和必要的说明材料 — a filing with no explanatory materials is not the filing the article
     requires: decided 03-02 (+15 = 03-17), filed 03-05 without materials, nothing more: breached."""

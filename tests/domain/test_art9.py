@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import pytest
+
+from esledger.core.errors import ConfigurationError
 from esledger.domain.deadlines import Status
 from esledger.rulefiles import load_rulesets
 
@@ -288,3 +292,18 @@ def test_art9_notify_a_transfer_before_the_acceptance_does_not_cancel_the_duty_i
     assert d.candidate_finding is not None and d.candidate_finding.article == "17"
     v = notify(case, "2026-09-10")
     assert only(case, "art9.notify", as_of="2026-09-21").fulfilment_version == v
+
+
+def test_art9_disposition_override_may_shorten_but_never_lengthen_the_statutory_transfer_limit() -> None:
+    """第九条第一款 (rule sets jingzhou-zfjd-2020-11-17 and tiaoli-2026-02-01): 对不属于本机关管辖的，应当在10日内
+    移送 — the 10 days for a transfer are statute; only applying them to acceptance is local policy. The rule
+    carries both, so an override lengthening it (or counting working days) would excuse a late transfer."""
+    for override in ({"days": 20}, {"days": 11}, {"days": 10, "counting": "working"}):
+        with pytest.raises(ConfigurationError, match=re.escape("/art9.disposition: at most 10 calendar days")):
+            load_rulesets(overrides={"art9.disposition": override})
+    # shortening stands, and a transfer on day 15 stays late under the default
+    case = grievance("2026-03-02")
+    case.add("grievance.transferred", "2026-03-17", to_unit=COUNTY, reason="不属于本机关管辖")
+    d = only(case, "art9.disposition", as_of="2026-04-01")
+    assert (d.status, d.due) == (Status.MET_LATE, due("2026-03-12"))
+    assert d.candidate_finding is not None and d.candidate_finding.items == ("一", "四")

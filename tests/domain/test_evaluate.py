@@ -15,6 +15,8 @@ from esledger.domain.rules import parse_ruleset
 
 from .builders import (
     CALENDAR,
+    COUNTY,
+    ORGANISATIONS,
     RULE_SCHEMAS,
     RULESETS,
     SCHEMAS,
@@ -82,7 +84,11 @@ def test_art11_correct_amended_due_date_applies_from_when_the_amendment_was_reco
 def test_art8_file_amended_trigger_time_moves_the_deadline() -> None:
     case = Case("penalty-1", "major_penalty_filing")
     v = case.add(
-        "major_penalty.decided", "2026-09-22", decision_document={"number": "罚1"}, penalty_kinds=["large_fine"]
+        "major_penalty.decided",
+        "2026-09-22",
+        deciding_unit=COUNTY,
+        decision_document={"number": "罚1"},
+        penalty_kinds=["large_fine"],
     )
     case.add(
         "case.record_amended",
@@ -171,9 +177,11 @@ def test_art8_file_rule_set_is_selected_by_the_trigger_occurred_date() -> None:
     # decisions keep 15
     rulesets = (RULESETS[0], later_ruleset("2026-02-01", 10))
     old, new = Case("p-old"), Case("p-new")
-    old.add("major_penalty.decided", "2026-01-29", recorded="2026-02-03")
-    new.add("major_penalty.decided", "2026-09-01")
-    found = {d.case_id: d for d in evaluate(old.records + new.records, rulesets, CALENDAR, utc("2026-12-01"))}
+    old.add("major_penalty.decided", "2026-01-29", recorded="2026-02-03", deciding_unit=COUNTY)
+    new.add("major_penalty.decided", "2026-09-01", deciding_unit=COUNTY)
+    found = {
+        d.case_id: d for d in evaluate(old.records + new.records, rulesets, CALENDAR, utc("2026-12-01"), ORGANISATIONS)
+    }
     assert found["p-old"].due == due("2026-02-13")  # 01-29 + 15 = 02-13 (Fri)
     assert found["p-new"].due == due("2026-09-11")  # 09-01 + 10 = 09-11 (Fri)
 

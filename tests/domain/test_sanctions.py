@@ -152,3 +152,16 @@ def test_tiaoli_2026_carries_the_seeds_art16_forward_for_sanctions_naming_no_rul
     sanctions = table(seed(), tiaoli())
     refusal = sanctions.refusal(sanction("loss_of_supervision_qualification", "16"), date(2026, 3, 2))
     assert refusal is not None and "carried forward by tiaoli-2026-02-01" in refusal.detail
+
+
+def test_a_sanction_citing_a_rule_set_not_yet_in_force_on_its_day_is_refused() -> None:
+    """Rule set tiaoli-2026-02-01 (《行政执法监督条例》, in force 2026-02-01, seed 第十九条): a sanction imposed on
+    2025-12-20 cannot rest on 条例 第三十九条; the refusal names the set that was in force. From the 条例's
+    first day (Beijing) it stands."""
+    sanctions = table(seed(), tiaoli())
+    data = sanction("disciplinary_sanction", "39", rule_set=tiaoli()["id"])
+    refusal = sanctions.refusal(data, date(2025, 12, 20))
+    assert refusal is not None and (refusal.pointer, refusal.rule) == ("/data/rule_set", "rule-set")
+    assert "takes effect on 2026-02-01" in refusal.detail and "cite jingzhou-zfjd-2020-11-17" in refusal.detail
+    assert sanctions.refusal(data, date(2026, 1, 31)) is not None
+    assert sanctions.refusal(data, date(2026, 2, 1)) is None
