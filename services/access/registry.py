@@ -27,6 +27,7 @@ from esledger.core.instants import Clock
 from esledger.core.record import LedgerRecord
 from esledger.core.storage import Handle
 from esledger.domain.acts import act_of
+from esledger.ledger.catalog import PRINCIPAL_PREFIX
 from esledger.ledger.index import index_id, listing, names
 from esledger.ledger.service import LedgerService, Trusted
 from esledger.ledger.store import LedgerStore
@@ -39,7 +40,7 @@ BOOTSTRAP = Principal("system:bootstrap", "first start", (Grant("admin"),))
 
 
 def case_id(name: str) -> str:
-    return f"PRINCIPAL-{name}"
+    return f"{PRINCIPAL_PREFIX}{name}"
 
 
 PRINCIPALS = index_id("principals")

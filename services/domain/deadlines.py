@@ -240,6 +240,10 @@ def _done_at(rule: Rule, r: KnownAct, trigger: KnownAct) -> datetime:
     return r.occurred
 
 
+OUT_OF_RANGE = "期限末日超出可计算的日期范围（晚于 9999-12-30）：文书载明的日期或天数不合理，文书有瑕疵"
+"""Why a deadline whose period cannot be represented is not applicable (flagged defective, never a breach)."""
+
+
 def _deadline(
     rule: Rule,
     ruleset: RuleSet,
@@ -270,7 +274,10 @@ def _deadline(
         return replace(base, reason=f"no {rule.anchor} record to count from"), None
     related = _related(rule, t.record, case)
     delivered = next((r for r in case if rule.delivery and rule.delivery.matches(r.act, r.event, t.record.event)), None)
-    period = _period(rule.period, t.start, t.record, related, calendar, delivered)
+    try:
+        period = _period(rule.period, t.start, t.record, related, calendar, delivered)
+    except OverflowError:  # a schema-valid date such as 9999-12-31, or a count of days past it
+        return replace(base, defective=True, reason=OUT_OF_RANGE), None
     if period is None:
         absent = ", ".join(sorted({f.pointer for f in field_refs(rule.period)}))
         return replace(base, reason=f"no period: {absent} not set"), None
@@ -327,7 +334,10 @@ def _moved(
 ) -> tuple[int, Period] | None:
     """The amendment that moved the due instant later after it had passed, with the period it replaced."""
     for version, learned, event in t.record.before:
-        earlier = _period(rule.period, t.start, replace(t.record, event=event), related, calendar, delivered)
+        try:
+            earlier = _period(rule.period, t.start, replace(t.record, event=event), related, calendar, delivered)
+        except OverflowError:
+            continue
         if earlier is not None and earlier.due <= learned and earlier.due < period.due:
             return version, earlier
     return None

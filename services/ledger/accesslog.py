@@ -25,7 +25,7 @@ from esledger.core.storage import Handle
 from esledger.domain.acts import act_of
 from esledger.domain.calendar import BEIJING, beijing_date
 from esledger.ledger.appender import Also
-from esledger.ledger.catalog import Catalog
+from esledger.ledger.catalog import ACCESS_LOG_PREFIX, Catalog
 from esledger.ledger.index import index_id, listing, names
 from esledger.ledger.store import LedgerStore
 from esledger.ledger.values import ValueRef
@@ -51,7 +51,7 @@ class Disclosure:
 
 def log_case_id(day: str) -> str:
     """The access log case of a Beijing day (YYYY-MM-DD)."""
-    return f"ACCESS-{day}"
+    return f"{ACCESS_LOG_PREFIX}{day}"
 
 
 class AccessLog:

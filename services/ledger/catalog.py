@@ -23,6 +23,15 @@ from esledger.ledger.confidential import amended_paths, confidential_paths
 ENVELOPE_ID = "urn:zfjd:schema:envelope:2"
 
 
+ACCESS_LOG_PREFIX = "ACCESS-"
+"""Case ids of the access log's days (``ACCESS-YYYY-MM-DD``), recorded by the ledger itself."""
+PRINCIPAL_PREFIX = "PRINCIPAL-"
+"""Case ids of the principals (``PRINCIPAL-<name>``), recorded by the ledger itself."""
+RESERVED_PREFIXES = (ACCESS_LOG_PREFIX, PRINCIPAL_PREFIX)
+"""No client's act may name a case id beginning so: claiming one ahead of the ledger would block its own
+record (a day's access log, a principal's registration), and the case would pose as a supervision case."""
+
+
 @dataclass(frozen=True)
 class ActType:
     """One kind of supervisory act (an event type), e.g. ``grievance.received``."""

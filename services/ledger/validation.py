@@ -29,7 +29,7 @@ from esledger.core.pointers import fragment
 from esledger.domain.calendar import beijing_date
 from esledger.domain.findings import SANCTIONED
 from esledger.domain.sanctions import SanctionTable
-from esledger.ledger.catalog import ENVELOPE_ID, ActType, Catalog
+from esledger.ledger.catalog import ENVELOPE_ID, RESERVED_PREFIXES, ActType, Catalog
 
 MAX_SAFE_INTEGER = 2**53 - 1
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -121,6 +121,16 @@ class EventValidator:
             if isinstance(event_type, str) and not any(v.pointer == "#/type" for v in violations):
                 violations.append(Violation("#/type", UNKNOWN_TYPE, f"{event_type!r} is not a published type"))
             return None, violations
+        subject = event.get("subject")
+        if not act.internal and isinstance(subject, str) and subject.startswith(RESERVED_PREFIXES):
+            violations.append(
+                Violation(
+                    "#/subject",
+                    "reserved-subject",
+                    f"case ids beginning {' or '.join(RESERVED_PREFIXES)} are the ledger's own (the access log's "
+                    "days, the principals): give the case another id",
+                )
+            )
         schema_id = event.get("dataschema", act.current_schema_id)
         if schema_id not in act.schema_ids.values():
             violations.append(

@@ -327,3 +327,16 @@ def test_art11_correct_a_notice_delivered_after_its_own_correction_date_is_defec
         None,
     )
     assert deadlines(case, "art11.escalate", as_of="2026-10-30") == []
+
+
+def test_art11_correct_a_correction_date_past_the_calendars_end_is_defective_never_an_error() -> None:
+    """第十一条/第十二条, rule set jingzhou-zfjd-2020-11-17: 9999-12-31 is a schema-valid date, but its 24:00 is
+    no representable instant. Once it made every answer "as of" an instant fail for every reader of the case;
+    now the notice's deadlines are not applicable and flagged defective for the reviewer, the rest of the case
+    is judged as usual."""
+    case = inspection("2026-09-01")
+    issue(case, "2026-09-03", "9999-12-31")
+    correct = only(case, "art11.correct", as_of="2026-11-27")
+    assert (correct.status, correct.defective, correct.candidate_finding) == (Status.NOT_APPLICABLE, True, None)
+    assert "9999-12-30" in (correct.reason or "")
+    assert all(d.status is Status.NOT_APPLICABLE for d in deadlines(case, "art11.escalate", as_of="2026-11-27"))

@@ -205,3 +205,15 @@ async def test_a_nul_in_the_path_is_a_client_error_not_an_outage(system: AsyncCl
         assert answer.status_code in (400, 404), (path, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
     assert (await system.get("/v1/events", params={"limit": 1})).status_code == 200  # still answering
+
+
+@pytest.mark.parametrize("subject", ["ACCESS-2026-11-27", "ACCESS-2099-01-01", "PRINCIPAL-new-auditor"])
+async def test_a_client_may_not_claim_the_ledgers_own_case_ids(client: AsyncClient, subject: str) -> None:
+    """The access log's days and the principals are cases the ledger records itself: a client claiming one
+    ahead would block that day's log of revealed values (or a registration) for good, on an append-only ledger."""
+    event = received(subject)
+    doc = problem(await client.post("/v1/events", content=body(event), headers=CE), 422, "validation-failed")
+    assert [(e["pointer"], e["rule"]) for e in doc["errors"]] == [("#/subject", "reserved-subject")]
+    doc = problem(await client.post("/v1/events:batch", content=body([event]), headers=BATCH), 422, "validation-failed")
+    assert ("#/0/subject", "reserved-subject") in {(e["pointer"], e["rule"]) for e in doc["errors"]}
+    assert await nothing_stored(client)
