@@ -210,7 +210,9 @@ def bootstrap(
 
     if carries(role, "ledger"):
         system.ledger = ledger
-        system.transparency = TransparencyService(storage.merkle, storage.store, storage.availability, policy)
+        system.transparency = TransparencyService(
+            storage.merkle, storage.store, storage.availability, policy, catalog.confidential_paths
+        )
     if carries(role, "projections"):
         hidden = frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal)
         projector = Projector(load_policy(settings, schemas, catalog), clock, hidden)

@@ -9,13 +9,15 @@ from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 
+from esledger.core.spreadsheet import cells
+
 BOM = "\ufeff"
 
 
 def csv_lines(rows: Iterable[Sequence[object]]) -> str:
     """Rows as CSV lines (CRLF, as RFC 4180 and spreadsheets expect), for a download written page by page."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    csv.writer(out, lineterminator="\r\n").writerows(cells(rows))
     return out.getvalue()
 
 
@@ -24,9 +26,9 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """One worksheet: a bold header row, frozen; numbers stay numbers."""
+    """One worksheet: a bold header row, frozen; numbers stay numbers, and no text is taken for a formula."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     page = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
     page.write_row(0, 0, list(header), bold)

@@ -48,10 +48,16 @@ def form_token(value: str | None) -> str:
     return hmac.new((value or "").encode(), b"esledger-console-form", hashlib.sha256).hexdigest()
 
 
-def check_form(request: Request, submitted: str | None) -> None:
-    """Refuse a form not sent from a console page of this credential's holder."""
+def check_origin(request: Request) -> None:
+    """Refuse a form another site's page sent (the Origin header, when the browser sends one, is this site's):
+    the sign-in form too, or a foreign page could sign a person in as someone else (login CSRF)."""
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
         raise Forbidden(f"a form from {origin!r} is not accepted: use the console's own pages")
+
+
+def check_form(request: Request, submitted: str | None) -> None:
+    """Refuse a form not sent from a console page of this credential's holder."""
+    check_origin(request)
     if not submitted or not hmac.compare_digest(submitted, form_token(credential(request))):
         raise Forbidden("the form's token does not match your sign-in: reload the page and send it again")

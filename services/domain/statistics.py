@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from esledger.core.spreadsheet import cell
 from esledger.domain.acts import KnownAct
 from esledger.domain.casefile import CaseView, Policy, view_cases
 from esledger.domain.deadlines import Status
@@ -286,7 +287,7 @@ def statistics_csv(rows: Iterable[StatRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(row.csv_values())
+        writer.writerow([cell(v) for v in row.csv_values()])
     return out.getvalue()
 
 

@@ -24,11 +24,16 @@ from esledger.ledger.sealing import is_sealed
 from esledger.ledger.values import CaseValues, ValueRef
 
 
+def inline_values(record: LedgerRecord, paths: Sequence[str]) -> list[str]:
+    """Where the stored event holds a confidential value itself, not sealed (inside the record's hash)."""
+    return [f.pointer for f in locations(record.event, paths) if not is_sealed(f.value)]
+
+
 def shown(record: LedgerRecord, paths: Sequence[str], values: CaseValues | None) -> tuple[LedgerRecord, list[ValueRef]]:
     """The record as a reader sees it (``values``: the case's, for a reader who may see them; None for one
     who may not), and the values it shows (for the access log)."""
     found = locations(record.event, paths)
-    inline = [f.pointer for f in found if not is_sealed(f.value)]
+    inline = inline_values(record, paths)
     if values is None:
         return (replace(record, event=redact(record.event, inline)) if inline else record), []
     confidential: dict[str, Any] = {}

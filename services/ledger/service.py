@@ -187,13 +187,13 @@ class LedgerService:
     def feed(
         self, after: int, limit: int, reveal_to: tuple[Reader, Disclosure] | None = None
     ) -> tuple[list[LedgerRecord], int]:
-        """The global feed, for reviewers: the records as stored, and with ``reveal_to`` the values that reader
-        may see beside them (logged)."""
+        """The global feed, for reviewers: the records as stored (a value held inline redacted), and with
+        ``reveal_to`` the values that reader may see beside them (logged)."""
         with self.availability.guard():
             store = self.store.get()
             records, head = store.feed(after, limit), store.head()
-        if reveal_to is None:
-            return records, head
+        if reveal_to is None:  # a value held inline (a record from before sealing) is redacted, as in a timeline
+            return [shown(r, self.catalog.confidential_paths(r.event), None)[0] for r in records], head
         reader, disclosure = reveal_to
         units: dict[str, set[str]] = {}
         for r in records:

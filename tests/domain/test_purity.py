@@ -25,7 +25,7 @@ FORBIDDEN = {
 }
 IO = {"os", "pathlib", "importlib", "shutil", "socket"}
 """Imported by Python itself at start, so only a direct import is refused."""
-PURE_CORE = {"esledger.core.instants", "esledger.core.pointers", "esledger.core.canonical"}
+PURE_CORE = {"esledger.core.instants", "esledger.core.pointers", "esledger.core.canonical", "esledger.core.spreadsheet"}
 
 
 def imported(path: Path) -> set[str]:

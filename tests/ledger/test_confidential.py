@@ -147,6 +147,11 @@ async def test_a_reviewer_sees_the_complainant_and_the_read_is_logged_with_its_p
     assert (first["endpoint"], first["purpose"]) == ("GET /v1/cases/GR-C6/events", purpose)
     assert (second["endpoint"], second["purpose"]) == ("GET /v1/cases/GR-C6/events/1", "(not stated)")
     assert first["record"]["case_id"] == f"ACCESS-{BEIJING_DAY}"
+    for bad in ("a%00b", "%E2%80%AEabc", "a%7Fb", "%FF%FE", "a%0Ab"):  # a purpose is text: 400 naming the header
+        refused = await client.get("/v1/cases/GR-C6/events", headers={"X-Purpose": bad})
+        assert refused.status_code == 400, (bad, refused.text)
+        assert refused.json()["errors"] == [{"header": "X-Purpose", "rule": "character"}]
+    assert len(await log(client, case_id="GR-C6")) == 2  # and nothing was shown or logged
     assert await log(client, case_id="GR-NONE") == []
     assert await log(client, principal="key:someone-else") == []
     assert len(await log(client, after="2026-11-27T00:00:00+08:00", before="2026-11-28T00:00:00+08:00")) == 2
@@ -292,3 +297,25 @@ async def test_a_record_stored_before_sealing_still_verifies_and_is_redacted(led
     assert again.status_code == 200 and again.json() == {k: v for k, v in record.items() if k != "confidential"}
     other = event | {"data": event["data"] | {"summary": "另一内容"}}
     assert (await client.post("/v1/events", content=body(other), headers=CE)).status_code == 409
+
+
+async def test_a_record_stored_before_sealing_leaves_no_path_around_its_redaction(ledger, clock) -> None:
+    """A zfjd-record/1 record holds the complainant inside its hash. The timeline redacted it; the global feed
+    read without ``reveal`` and the case bundle once gave it as stored, unlogged. Now the feed redacts it (the
+    value only with reveal=true, logged), and no bundle of the case is served (redacted it would not verify)."""
+    client, system = ledger
+    await run_in_threadpool(_store_unsealed, system, clock, received("GR-V1B"))
+    feed = (await client.get("/v1/events", params={"after": 0, "limit": 1000})).json()["records"]
+    [stored] = [r for r in feed if r["case_id"] == "GR-V1B"]
+    assert stored["event"]["data"]["complainant"] == {"x-confidential": "redacted"}
+    assert await log(client, case_id="GR-V1B") == []
+    await client.post("/v1/checkpoints")
+    inspector = await signed_in(system, "v1b-inspector", [{"role": "inspector", "units": [UNIT["code"]]}])
+    for who in (inspector, {}):  # the inspector, and the tester (a reviewer) alike
+        refused = await client.get("/v1/cases/GR-V1B/bundle", headers=who)
+        assert refused.status_code == 403 and "before sealing" in refused.json()["detail"], refused.text
+        assert NAME not in refused.text
+    sealed = await client.post("/v1/events", content=body(received("GR-V1C")), headers=CE)
+    assert sealed.status_code == 201
+    await client.post("/v1/checkpoints")
+    assert (await client.get("/v1/cases/GR-V1C/bundle", headers=inspector)).status_code == 200
