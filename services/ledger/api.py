@@ -108,7 +108,7 @@ def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise InvalidArgument(
             f'If-Match must be a case version such as "3" (0: the case must not exist yet), got {value!r}',
             errors=[{"header": "If-Match", "rule": "format"}],
@@ -118,7 +118,16 @@ def _if_match(value: str | None) -> int | None:
 
 def _disclosure(request: Request, purpose: str | None) -> Disclosure:
     """The endpoint and the stated purpose of a read, for the access log."""
-    stated = unquote(purpose).strip() if purpose is not None else ""
+    try:
+        stated = unquote(purpose, errors="strict").strip() if purpose is not None else ""
+    except UnicodeDecodeError:
+        stated = "\ufffd"
+    if "\ufffd" in stated or ijson.FORBIDDEN.search(stated) or any(c in stated for c in "\t\n\r"):
+        raise InvalidArgument(
+            "X-Purpose must be text (percent-encoded UTF-8, e.g. %E5%A4%8D%E6%A0%B8 for 复核) with no control, "
+            "bidirectional or replacement characters",
+            errors=[{"header": "X-Purpose", "rule": "character"}],
+        )
     if len(stated) > MAX_PURPOSE:
         raise InvalidArgument(
             f"X-Purpose is limited to {MAX_PURPOSE} characters", errors=[{"header": "X-Purpose", "rule": "maxLength"}]

@@ -121,7 +121,7 @@ class PublishedSchema(DocModel):
 class ErasureRequest(BaseModel):
     """Which confidential value to erase, and on what ground (recorded in the case.confidential_erased act)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "1" is not a version: JSON types as written
 
     target_version: int = Field(ge=1, description="the case version whose event holds the value")
     pointer: Pointer = Field(description="where in that event, e.g. /data/complainant")

@@ -147,6 +147,10 @@ def encode_cursor(kind: str, key: Key) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([kind, *key])).decode().rstrip("=")
 
 
+MAX_KEY = 2**63 - 1
+"""The widest integer a key column holds (PostgreSQL bigint, SQLite INTEGER): a cursor beyond it is not ours."""
+
+
 def decode_cursor(kind: str, cursor: str | None) -> Key | None:
     """The key a cursor of this list holds; a cursor of another list, or none of ours, answers 400."""
     if cursor is None:
@@ -161,6 +165,7 @@ def decode_cursor(kind: str, cursor: str | None) -> Key | None:
         or found[:1] != [kind]
         or len(found) != len(types) + 1
         or not all(type(v) is t for v, t in zip(found[1:], types, strict=True))
+        or any(type(v) is int and not -MAX_KEY <= v <= MAX_KEY for v in found[1:])
     ):
         raise InvalidArgument(
             f"cursor is not one this list gave (take it from the answer's `next` of /v1/{kind})",

@@ -150,6 +150,8 @@ async def test_only_a_value_kept_apart_can_be_erased_and_only_by_a_reviewer(ledg
         in (await client.post("/v1/cases/GR-E2/erasures", json=ERASURE | {"target_version": 2})).json()["detail"]
     )
     assert (await client.post("/v1/cases/GR-E2/erasures", json={"target_version": 1})).status_code == 400
+    as_text = await client.post("/v1/cases/GR-E2/erasures", json=ERASURE | {"target_version": "1"})
+    assert as_text.status_code == 400 and "target_version" in as_text.text  # a version is a JSON integer
     for grants in ([{"role": "inspector", "units": [UNIT["code"]]}], [{"role": "supervisor", "units": [UNIT["code"]]}]):
         headers = await signed_in(system, f"e2-{grants[0]['role']}", grants)
         assert (await client.post("/v1/cases/GR-E2/erasures", json=ERASURE, headers=headers)).status_code == 403

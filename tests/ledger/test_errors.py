@@ -157,11 +157,13 @@ async def test_if_match_optimistic_concurrency(client: AsyncClient) -> None:
     assert doc["current_version"] == 1
     ok = await client.post("/v1/events", content=body(accepted("GR-M1")), headers=CE | {"If-Match": '"1"'})
     assert ok.status_code == 201 and ok.json()["case_version"] == 2
-    problem(
-        await client.post("/v1/events", content=body(accepted("GR-M1")), headers=CE | {"If-Match": "soon"}),
-        400,
-        "bad-request",
-    )
+    # latin-1 superscripts are str.isdigit() but no int(): they once answered 500
+    for odd in (b"soon", b'"\xb2"', b"\xb9", b'"99999999999999999999"'):
+        problem(
+            await client.post("/v1/events", content=body(accepted("GR-M1")), headers=CE | {"If-Match": odd}),
+            400,
+            "bad-request",
+        )
     problem(
         await client.post("/v1/events:batch", content=body([accepted("GR-M1")]), headers=BATCH | {"If-Match": "2"}),
         400,
