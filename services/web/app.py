@@ -20,7 +20,7 @@ from esledger.access.policy import Permission, Scope
 from esledger.bootstrap import System
 from esledger.console.app import console_app
 from esledger.core.errors import NotFound, StorageUnavailable, Unavailable
-from esledger.core.memory import freeze_startup, thaw, tune_allocator
+from esledger.core.memory import Trimmer, freeze_startup, thaw, tune_allocator
 from esledger.ledger.api import ledger_router
 from esledger.projections.api import projections_router
 from esledger.transparency.api import sequencer_router, transparency_router
@@ -45,11 +45,14 @@ def create_app(system: System) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tune_allocator()
+        trimmer = Trimmer()
         await run_in_threadpool(system.start)  # opens tables: synchronous, kept off the event loop
         freeze_startup()
+        trimmer.start()
         try:
             yield
         finally:
+            trimmer.stop()
             thaw()
             await run_in_threadpool(system.close)
 
