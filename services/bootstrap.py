@@ -211,7 +211,7 @@ def bootstrap(
     if carries(role, "ledger"):
         system.ledger = ledger
         system.transparency = TransparencyService(
-            storage.merkle, storage.store, storage.availability, policy, catalog.confidential_paths
+            storage.merkle, storage.store, storage.availability, catalog.confidential_paths, policy
         )
     if carries(role, "projections"):
         hidden = frozenset(a.opens for a in catalog.acts.values() if a.opens and a.internal)
@@ -229,6 +229,7 @@ def bootstrap(
             storage.merkle,
             storage.store,
             storage.availability,
+            catalog.confidential_paths,
             load_signer(settings.signing_key_file, settings.dev_key_file, settings.log_origin),
             clock,
             checkpoint_interval_seconds=settings.checkpoint_interval_seconds,

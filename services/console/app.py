@@ -26,7 +26,7 @@ from esledger.access.policy import Permission
 from esledger.bootstrap import System
 from esledger.cli.posting import labelled, post_events, poster_key, read_events
 from esledger.console import charts, exports, forms, session, views
-from esledger.console.client import ApiClient, ApiError
+from esledger.console.client import PAGE, ApiClient, ApiError
 from esledger.core.errors import Forbidden
 from esledger.domain.calendar import BEIJING
 from esledger.domain.findings import SANCTIONS
@@ -238,31 +238,35 @@ def console_app(api: ASGIApp, system: System) -> FastAPI:
         params = case_query(case_filters(request))
         header = ["案件编号", "类别", "状态", "预警", "有超期", "未完成期限", "涉及单位", "最近行为", "最近行为时间"]
 
-        async def body() -> Any:
-            async with client(request) as api:
-                yield exports.csv_text(header, [])
-                async for page in api.pages("/v1/cases", "cases", params):
-                    lines = [
-                        [
-                            c["case_id"],
-                            c.get("case_kind_title", c["case_kind"]),
-                            c.get("status_title", c["status"]),
-                            views.LEVEL_TITLES.get(c.get("warning") or "none", ""),
-                            "是" if c.get("has_breach") else "否",
-                            c.get("open_deadlines", ""),
-                            "；".join(u["name"] for u in c.get("units", [])),
-                            (c.get("last_act") or {}).get("title", ""),
-                            (c.get("last_act") or {}).get("occurred", ""),
-                        ]
-                        for c in page
-                    ]
-                    yield exports.csv_lines(lines)
+        def lines(page: list[dict[str, Any]]) -> list[list[object]]:
+            return [
+                [
+                    c["case_id"],
+                    c.get("case_kind_title", c["case_kind"]),
+                    c.get("status_title", c["status"]),
+                    views.LEVEL_TITLES.get(c.get("warning") or "none", ""),
+                    "是" if c.get("has_breach") else "否",
+                    c.get("open_deadlines", ""),
+                    "；".join(u["name"] for u in c.get("units", [])),
+                    (c.get("last_act") or {}).get("title", ""),
+                    (c.get("last_act") or {}).get("occurred", ""),
+                ]
+                for c in page
+            ]
 
+        # The first page is read before the download starts, so a refusal (a role without cases, a bad filter)
+        # is an error page, not a CSV that stops after its header.
         async with client(request) as api:
-            # refused before the download starts (a role without cases, a bad filter): an error page, not a
-            # CSV that stops after its header
             await api.me()
-            await api.get("/v1/cases", {**params, "limit": 1})
+            first = await api.get("/v1/cases", {**params, "limit": PAGE})
+
+        async def body() -> Any:
+            yield exports.csv_text(header, lines(first["cases"]))
+            if first.get("next"):
+                async with client(request) as api:
+                    async for page in api.pages("/v1/cases", "cases", params, first["next"]):
+                        yield exports.csv_lines(lines(page))
+
         return StreamingResponse(
             body(),
             media_type="text/csv; charset=utf-8",

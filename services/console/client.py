@@ -94,9 +94,11 @@ class ApiClient:
             if cap is not None and len(found) >= cap:
                 return found[:cap], True
 
-    async def pages(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> AsyncIterator[list[Any]]:
-        """The rows of a list page by page (for exports that must not hold the whole list)."""
-        cursor = None
+    async def pages(
+        self, path: str, key: str, params: Mapping[str, Any] | None = None, cursor: str | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """The rows of a list page by page (for exports that must not hold the whole list), from ``cursor``
+        (a page's ``next``) or the first."""
         while True:
             page = await self.get(path, {**(params or {}), "limit": PAGE, "cursor": cursor})
             yield page[key]

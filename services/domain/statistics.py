@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from esledger.core.spreadsheet import cell
+from esledger.core.spreadsheet import cells
 from esledger.domain.acts import KnownAct
 from esledger.domain.casefile import CaseView, Policy, view_cases
 from esledger.domain.deadlines import Status
@@ -286,8 +286,7 @@ def statistics_csv(rows: Iterable[StatRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([cell(v) for v in row.csv_values()])
+    writer.writerows(cells(row.csv_values() for row in rows))
     return out.getvalue()
 
 

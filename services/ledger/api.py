@@ -120,9 +120,10 @@ def _disclosure(request: Request, purpose: str | None) -> Disclosure:
     """The endpoint and the stated purpose of a read, for the access log."""
     try:
         stated = unquote(purpose, errors="strict").strip() if purpose is not None else ""
+        text = not (ijson.FORBIDDEN.search(stated) or any(c in stated for c in "\t\n\r\ufffd"))
     except UnicodeDecodeError:
-        stated = "\ufffd"
-    if "\ufffd" in stated or ijson.FORBIDDEN.search(stated) or any(c in stated for c in "\t\n\r"):
+        text = False
+    if not text:
         raise InvalidArgument(
             "X-Purpose must be text (percent-encoded UTF-8, e.g. %E5%A4%8D%E6%A0%B8 for 复核) with no control, "
             "bidirectional or replacement characters",

@@ -19,21 +19,25 @@ from typing import Any
 
 from esledger.core.encoding import b64
 from esledger.core.record import LedgerRecord
-from esledger.ledger.confidential import locations, redact
+from esledger.ledger.confidential import Location, locations, redact
 from esledger.ledger.sealing import is_sealed
 from esledger.ledger.values import CaseValues, ValueRef
 
 
 def inline_values(record: LedgerRecord, paths: Sequence[str]) -> list[str]:
     """Where the stored event holds a confidential value itself, not sealed (inside the record's hash)."""
-    return [f.pointer for f in locations(record.event, paths) if not is_sealed(f.value)]
+    return _unsealed(locations(record.event, paths))
+
+
+def _unsealed(found: Sequence[Location]) -> list[str]:
+    return [f.pointer for f in found if not is_sealed(f.value)]
 
 
 def shown(record: LedgerRecord, paths: Sequence[str], values: CaseValues | None) -> tuple[LedgerRecord, list[ValueRef]]:
     """The record as a reader sees it (``values``: the case's, for a reader who may see them; None for one
     who may not), and the values it shows (for the access log)."""
     found = locations(record.event, paths)
-    inline = inline_values(record, paths)
+    inline = _unsealed(found)
     if values is None:
         return (replace(record, event=redact(record.event, inline)) if inline else record), []
     confidential: dict[str, Any] = {}

@@ -58,15 +58,15 @@ class TransparencyService:
         log: Handle[MerkleStore],
         store: Handle[LedgerStore],
         availability: Availability,
+        confidential_paths: Callable[[Mapping[str, Any]], Sequence[str]],
         policy: WitnessPolicy | None = None,
-        confidential_paths: Callable[[Mapping[str, Any]], Sequence[str]] = lambda _: (),
     ) -> None:
         self.log = log
         self.store = store
         self.availability = availability
-        self.policy = policy
         self.confidential_paths = confidential_paths
         """Where an event may hold confidential values (the catalog's), so no bundle discloses one."""
+        self.policy = policy
         """The witness policy (``ESLEDGER_WITNESS_POLICY_FILE``) that decides which checkpoints are published."""
 
     # -- cosigned and published checkpoints ----------------------------------------------------------------
@@ -239,13 +239,14 @@ class Sequencer(TransparencyService):
         log: Handle[MerkleStore],
         store: Handle[LedgerStore],
         availability: Availability,
+        confidential_paths: Callable[[Mapping[str, Any]], Sequence[str]],
         signer: Signer,
         clock: Clock,
         *,
         checkpoint_interval_seconds: float,
         rotate: bool = False,
     ) -> None:
-        super().__init__(log, store, availability)
+        super().__init__(log, store, availability, confidential_paths)
         self.signer = signer
         self.rotate = rotate
         self.rotated_from: str | None = None

@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
+import pytest
 from starlette.concurrency import run_in_threadpool
 
 from esledger.bootstrap import bootstrap
@@ -345,3 +346,20 @@ async def test_a_supervisor_records_a_sanction_the_article_provides_and_is_refus
     last = timeline.json()["records"][-1]["event"]
     assert last["type"].endswith("case.sanction_imposed") and last["data"]["finding_id"] == finding.group(1)
     assert last["data"]["article"] == "16" and "rule_set" not in last["data"]  # the seed's article
+
+
+async def test_the_cases_csv_reads_every_page(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The download's first page is read before it starts and the rest follow its cursor: with pages of 3 rows
+    the CSV lists exactly the cases of one large page."""
+    await console.sign_in("reviewer")
+
+    def listed() -> list[str]:
+        return [r[0] for r in csv.reader(io.StringIO(exported.text.removeprefix("\ufeff")))][1:]
+
+    exported = await console.client.get("/console/cases.csv")
+    whole = listed()
+    assert len(whole) > 6
+    monkeypatch.setattr("esledger.console.app.PAGE", 3)
+    monkeypatch.setattr("esledger.console.client.PAGE", 3)
+    exported = await console.client.get("/console/cases.csv")
+    assert listed() == whole
